@@ -1,0 +1,124 @@
+"""The `strawsync` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.problems import DefinitionError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+def _project(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=Path("."),
+        help="folder holding schema.graphql, resolvers/ and mapping_templates/ (default: .)",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="strawsync", description="A self-hosted, AppSync-compatible GraphQL service."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API over HTTP")
+    _project(serve)
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"bind address ({DEFAULT_HOST})")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT})")
+    serve.add_argument("--no-graphiql", action="store_true", help="do not serve GraphiQL")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    validate = commands.add_parser("validate", help="check the whole API definition")
+    _project(validate)
+
+    print_schema = commands.add_parser("print-schema", help="print the API's SDL")
+    _project(print_schema)
+    return parser
+
+
+def _report(error: DefinitionError) -> int:
+    print(error.report(), file=sys.stderr)
+    return 1
+
+
+def _validate(project: Path) -> int:
+    from app.service import load_service
+
+    try:
+        service = load_service(project)
+    except DefinitionError as error:
+        return _report(error)
+    definition = service.definition
+    print(
+        f"{definition.name}: OK ({len(definition.resolvers)} resolvers, "
+        f"{len(definition.functions)} functions, {len(definition.data_sources)} data sources)"
+    )
+    return 0
+
+
+def _print_schema(project: Path) -> int:
+    from app.definition.loader import SCHEMA_FILE
+    from app.schema.sdl import load_sdl, print_sdl
+
+    path = project / SCHEMA_FILE
+    if not path.is_file():
+        print(f"{path}: schema file not found", file=sys.stderr)
+        return 1
+    result = load_sdl(path.read_text(encoding="utf-8"), str(path))
+    if result.schema is None or result.problems:
+        return _report(DefinitionError(result.problems))
+    print(print_sdl(result.schema))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.service import describe, load_service
+    from app.transport.asgi import create_app
+
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    try:
+        service = load_service(args.project)
+    except DefinitionError as error:
+        return _report(error)
+    logging.getLogger("strawsync").info("loaded %s", describe(service))
+    app = create_app(service, graphiql=not args.no_graphiql)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        loop="auto",
+        http="auto",
+        lifespan="on",
+        log_level=args.log_level,
+        timeout_graceful_shutdown=30,
+        server_header=False,
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "validate":
+        return _validate(args.project)
+    if args.command == "print-schema":
+        return _print_schema(args.project)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

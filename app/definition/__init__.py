@@ -1,0 +1,1 @@
+"""The API definition: schema, data sources, resolvers, functions and settings, loaded once."""

@@ -1,0 +1,510 @@
+"""Load a project directory into an immutable `ApiDefinition`, collecting every problem.
+
+Layout (see README, "The API definition"):
+
+    schema.graphql                      the SDL (AppSync prelude implicit)
+    strawsync.yaml                      API settings and data sources (optional)
+    resolvers/<Type>.<field>.yaml       one resolver per file
+    resolvers/functions/<name>.yaml     one pipeline function per file
+    mapping_templates/...               VTL; <Type>.<field>.request.vtl by convention
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from graphql import GraphQLObjectType, GraphQLSchema
+
+from app.datasources.registry import DATA_SOURCE_TYPES, KNOWN_APPSYNC_TYPES
+from app.definition.model import (
+    MAX_PIPELINE_FUNCTIONS,
+    VERSION_2018,
+    ApiDefinition,
+    AuthProvider,
+    AuthType,
+    DataSourceDef,
+    FunctionDef,
+    Limits,
+    MappingTemplate,
+    Origin,
+    ResolverDef,
+    ResolverKind,
+    freeze,
+)
+from app.definition.yaml_source import YamlDocument, YamlSyntaxError, parse_yaml
+from app.problems import DefinitionError, Problem
+from app.schema.sdl import load_sdl
+from app.templates.api import TemplateEngine, TemplateSyntaxError
+
+SCHEMA_FILE = "schema.graphql"
+SETTINGS_FILE = "strawsync.yaml"
+RESOLVERS_DIR = "resolvers"
+FUNCTIONS_DIR = "functions"
+TEMPLATES_DIR = "mapping_templates"
+YAML_SUFFIXES = (".yaml", ".yml", ".json")
+
+DEFAULT_BEFORE_TEMPLATE = "{}"
+DEFAULT_AFTER_TEMPLATE = "$util.toJson($ctx.result)"
+
+_SETTINGS_KEYS = frozenset({"name", "authentication", "dataSources", "limits", "evaluateEndpoint"})
+_DATA_SOURCE_KEYS = frozenset({"name", "type", "description", "config"})
+_RESOLVER_KEYS = frozenset(
+    {
+        "typeName",
+        "fieldName",
+        "kind",
+        "dataSource",
+        "requestMappingTemplate",
+        "responseMappingTemplate",
+        "functions",
+        "maxBatchSize",
+    }
+)
+_FUNCTION_KEYS = frozenset(
+    {
+        "name",
+        "dataSource",
+        "functionVersion",
+        "requestMappingTemplate",
+        "responseMappingTemplate",
+        "description",
+    }
+)
+_LIMIT_KEYS = {
+    "maxBodyBytes": "max_body_bytes",
+    "requestTimeoutSeconds": "request_timeout_seconds",
+    "maxQueryDepth": "max_query_depth",
+    "maxResolversPerRequest": "max_resolvers_per_request",
+}
+
+
+def load_definition(project_dir: Path, engine: TemplateEngine) -> ApiDefinition:
+    """Load and check the whole project. Raises DefinitionError listing every problem."""
+    loader = _Loader(project_dir, engine)
+    definition = loader.load()
+    if loader.problems or definition is None:
+        raise DefinitionError(loader.problems)
+    return definition
+
+
+@dataclass
+class _Loader:
+    project_dir: Path
+    engine: TemplateEngine
+    problems: list[Problem] = field(default_factory=list)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _display(self, path: Path) -> str:
+        try:
+            return str(self.project_dir / path.relative_to(self.project_dir))
+        except ValueError:
+            return str(path)
+
+    def _problem(self, file: str, message: str, line: int = 0, column: int = 0) -> None:
+        self.problems.append(Problem(file, line, column, message))
+
+    def _at(self, doc: YamlDocument, message: str, *path: str | int) -> None:
+        pos = doc.where(*path)
+        self._problem(doc.file, message, pos.line, pos.column)
+
+    def _read_yaml(self, path: Path) -> YamlDocument | None:
+        display = self._display(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self._problem(display, f"cannot read file: {exc}")
+            return None
+        try:
+            return parse_yaml(text, display)
+        except YamlSyntaxError as exc:
+            self._problem(display, f"invalid YAML: {exc.message}", *_pos(exc))
+            return None
+
+    def _mapping(self, doc: YamlDocument, allowed: frozenset[str], what: str) -> dict[str, Any]:
+        if doc.value is None:
+            return {}
+        if not isinstance(doc.value, dict):
+            self._at(doc, f"a {what} file must hold a mapping")
+            return {}
+        for key in doc.value:
+            if key not in allowed:
+                expected = ", ".join(sorted(allowed))
+                self._at(doc, f"unknown key '{key}' in {what} (expected one of: {expected})", key)
+        return doc.value
+
+    def _string(self, doc: YamlDocument, values: Mapping[str, Any], key: str) -> str | None:
+        value = values.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            self._at(doc, f"'{key}' must be a non-empty string", key)
+            return None
+        return value
+
+    # -- stages ----------------------------------------------------------------------------
+
+    def load(self) -> ApiDefinition | None:
+        if not self.project_dir.is_dir():
+            self._problem(str(self.project_dir), "project directory not found")
+            return None
+        settings = self._load_settings()
+        sdl_path = self.project_dir / SCHEMA_FILE
+        sdl_text = ""
+        schema = None
+        if not sdl_path.is_file():
+            self._problem(self._display(sdl_path), "schema file not found")
+        else:
+            sdl_text = sdl_path.read_text(encoding="utf-8")
+            result = load_sdl(sdl_text, self._display(sdl_path))
+            self.problems.extend(result.problems)
+            schema = result.schema
+        data_sources = self._load_data_sources(settings)
+        functions = self._load_functions(data_sources)
+        resolvers = self._load_resolvers(data_sources, functions, schema)
+        if schema is None:
+            return None
+        doc, values = settings
+        return ApiDefinition(
+            name=str(values.get("name") or self.project_dir.resolve().name),
+            project_dir=self.project_dir,
+            sdl=sdl_text,
+            schema=schema,
+            data_sources=MappingProxyType(data_sources),
+            functions=MappingProxyType(functions),
+            resolvers=MappingProxyType(resolvers),
+            auth=self._load_auth(doc, values),
+            limits=self._load_limits(doc, values),
+            evaluate_endpoint=bool(values.get("evaluateEndpoint", False)),
+        )
+
+    def _load_settings(self) -> tuple[YamlDocument, dict[str, Any]]:
+        path = self.project_dir / SETTINGS_FILE
+        empty = YamlDocument(self._display(path), None)
+        if not path.is_file():
+            return empty, {}
+        doc = self._read_yaml(path)
+        if doc is None:
+            return empty, {}
+        return doc, self._mapping(doc, _SETTINGS_KEYS, "settings")
+
+    def _load_auth(self, doc: YamlDocument, values: Mapping[str, Any]) -> tuple[AuthProvider, ...]:
+        auth = values.get("authentication")
+        if auth is None:
+            return (AuthProvider(AuthType.API_KEY),)
+        providers: list[AuthProvider] = []
+        entries: list[tuple[tuple[str | int, ...], Any]] = []
+        if not isinstance(auth, dict):
+            self._at(doc, "'authentication' must be a mapping", "authentication")
+            return (AuthProvider(AuthType.API_KEY),)
+        entries.append((("authentication", "default"), auth.get("default")))
+        additional = auth.get("additional") or []
+        if not isinstance(additional, list):
+            self._at(doc, "'authentication.additional' must be a list", "authentication")
+            additional = []
+        entries.extend(
+            (("authentication", "additional", i), item) for i, item in enumerate(additional)
+        )
+        for path, entry in entries:
+            if not isinstance(entry, dict) or "type" not in entry:
+                self._at(doc, "an authentication provider needs a 'type'", *path)
+                continue
+            try:
+                mode = AuthType(entry["type"])
+            except ValueError:
+                modes = ", ".join(m.value for m in AuthType)
+                self._at(doc, f"unknown authentication type '{entry['type']}' ({modes})", *path)
+                continue
+            config = {k: v for k, v in entry.items() if k != "type"}
+            providers.append(AuthProvider(mode, freeze(config)))
+        return tuple(providers)
+
+    def _load_limits(self, doc: YamlDocument, values: Mapping[str, Any]) -> Limits:
+        raw = values.get("limits") or {}
+        if not isinstance(raw, dict):
+            self._at(doc, "'limits' must be a mapping", "limits")
+            return Limits()
+        kwargs: dict[str, Any] = {}
+        for key, value in raw.items():
+            attr = _LIMIT_KEYS.get(key)
+            if attr is None:
+                self._at(doc, f"unknown limit '{key}'", "limits", key)
+            elif not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+                self._at(doc, f"limit '{key}' must be a positive number", "limits", key)
+            else:
+                kwargs[attr] = value
+        return Limits(**kwargs)
+
+    def _load_data_sources(
+        self, settings: tuple[YamlDocument, dict[str, Any]]
+    ) -> dict[str, DataSourceDef]:
+        doc, values = settings
+        raw = values.get("dataSources") or []
+        if not isinstance(raw, list):
+            self._at(doc, "'dataSources' must be a list", "dataSources")
+            return {}
+        found: dict[str, DataSourceDef] = {}
+        for index, entry in enumerate(raw):
+            path = ("dataSources", index)
+            if not isinstance(entry, dict):
+                self._at(doc, "a data source must be a mapping", *path)
+                continue
+            for key in entry:
+                if key not in _DATA_SOURCE_KEYS:
+                    self._at(doc, f"unknown key '{key}' in data source", *path, key)
+            name, kind = entry.get("name"), entry.get("type")
+            if not isinstance(name, str) or not name:
+                self._at(doc, "a data source needs a 'name'", *path)
+                continue
+            if name in found:
+                self._at(doc, f"data source '{name}' is declared twice", *path, "name")
+                continue
+            source_type = DATA_SOURCE_TYPES.get(kind) if isinstance(kind, str) else None
+            if source_type is None:
+                if kind in KNOWN_APPSYNC_TYPES:
+                    message = f"data source type '{kind}' is not supported by this version"
+                else:
+                    message = f"unknown data source type '{kind}'"
+                self._at(doc, message, *path, "type")
+                continue
+            config = entry.get("config") or {}
+            if not isinstance(config, dict):
+                self._at(doc, "'config' must be a mapping", *path, "config")
+                continue
+            for problem in source_type.validate_config(config):
+                self._at(doc, problem.message, *path, "config", *problem.path)
+            pos = doc.where(*path)
+            found[name] = DataSourceDef(
+                name=name,
+                type=kind,
+                origin=Origin(doc.file, pos.line, pos.column),
+                description=entry.get("description"),
+                config=freeze(config),
+            )
+        return found
+
+    def _yaml_files(self, directory: Path, *, skip: str | None = None) -> list[Path]:
+        if not directory.is_dir():
+            return []
+        files = []
+        for path in sorted(directory.rglob("*")):
+            if skip and (directory / skip) in path.parents:
+                continue
+            if path.is_file() and path.suffix in YAML_SUFFIXES:
+                files.append(path)
+        return files
+
+    def _template(
+        self,
+        doc: YamlDocument,
+        values: Mapping[str, Any],
+        key: str,
+        conventional: str,
+        default_source: str | None = None,
+    ) -> MappingTemplate | None:
+        """Compile the template named by `key`, or the conventional file, or a default."""
+        declared = self._string(doc, values, key)
+        templates_dir = self.project_dir / TEMPLATES_DIR
+        relative = declared or conventional
+        path = (templates_dir / relative).resolve()
+        display = self._display(templates_dir / relative)
+        if templates_dir.resolve() not in path.parents:
+            self._at(doc, f"template '{relative}' is outside {TEMPLATES_DIR}/", key)
+            return None
+        if not path.is_file():
+            if declared is None and default_source is not None:
+                return self._compile(default_source, f"<default {key}>", doc, key)
+            where = (key,) if declared else ()
+            self._at(doc, f"template not found: {display}", *where)
+            return None
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self._problem(display, f"cannot read template: {exc}")
+            return None
+        return self._compile(source, display, doc, key)
+
+    def _compile(
+        self, source: str, display: str, doc: YamlDocument, key: str
+    ) -> MappingTemplate | None:
+        try:
+            return MappingTemplate(display, self.engine.compile(source, display), source)
+        except TemplateSyntaxError as exc:
+            loc = exc.location
+            self.problems.append(
+                Problem(loc.source_name, loc.line, loc.column, exc.message, kind="template")
+            )
+            return None
+
+    def _load_functions(self, data_sources: Mapping[str, DataSourceDef]) -> dict[str, FunctionDef]:
+        found: dict[str, FunctionDef] = {}
+        for path in self._yaml_files(self.project_dir / RESOLVERS_DIR / FUNCTIONS_DIR):
+            doc = self._read_yaml(path)
+            if doc is None:
+                continue
+            values = self._mapping(doc, _FUNCTION_KEYS, "function")
+            name = self._string(doc, values, "name") or path.stem
+            if name in found:
+                self._at(doc, f"function '{name}' is declared twice", "name")
+                continue
+            data_source = self._string(doc, values, "dataSource")
+            if data_source is None:
+                self._at(doc, "a function needs a 'dataSource'")
+            elif data_source not in data_sources:
+                self._at(doc, f"unknown data source '{data_source}'", "dataSource")
+            version = values.get("functionVersion", VERSION_2018)
+            if version != VERSION_2018:
+                self._at(doc, "functions run only as '2018-05-29'", "functionVersion")
+            base = f"{FUNCTIONS_DIR}/{name}"
+            request = self._template(doc, values, "requestMappingTemplate", f"{base}.request.vtl")
+            response = self._template(
+                doc, values, "responseMappingTemplate", f"{base}.response.vtl"
+            )
+            if data_source is None or request is None or response is None:
+                continue
+            pos = doc.where()
+            found[name] = FunctionDef(
+                name=name,
+                data_source=data_source,
+                request=request,
+                response=response,
+                origin=Origin(doc.file, pos.line, pos.column),
+                description=values.get("description"),
+            )
+        return found
+
+    def _load_resolvers(
+        self,
+        data_sources: Mapping[str, DataSourceDef],
+        functions: Mapping[str, FunctionDef],
+        schema: GraphQLSchema | None,
+    ) -> dict[tuple[str, str], ResolverDef]:
+        found: dict[tuple[str, str], ResolverDef] = {}
+        for path in self._yaml_files(self.project_dir / RESOLVERS_DIR, skip=FUNCTIONS_DIR):
+            doc = self._read_yaml(path)
+            if doc is None:
+                continue
+            resolver = self._load_resolver(doc, path, data_sources, functions, schema)
+            if resolver is None:
+                continue
+            if resolver.key in found:
+                other = found[resolver.key].origin
+                self._at(doc, f"{'.'.join(resolver.key)} already has a resolver in {other.file}")
+                continue
+            found[resolver.key] = resolver
+        return found
+
+    def _load_resolver(
+        self,
+        doc: YamlDocument,
+        path: Path,
+        data_sources: Mapping[str, DataSourceDef],
+        functions: Mapping[str, FunctionDef],
+        schema: GraphQLSchema | None,
+    ) -> ResolverDef | None:
+        values = self._mapping(doc, _RESOLVER_KEYS, "resolver")
+        stem_type, _, stem_field = path.stem.partition(".")
+        type_name = self._string(doc, values, "typeName") or stem_type
+        field_name = self._string(doc, values, "fieldName") or stem_field
+        if not type_name or not field_name:
+            self._at(doc, "name the file <Type>.<field>.yaml or set typeName and fieldName")
+            return None
+        self._check_field(doc, schema, type_name, field_name)
+        kind_value = values.get("kind", ResolverKind.UNIT.value)
+        try:
+            kind = ResolverKind(kind_value)
+        except ValueError:
+            self._at(doc, f"'kind' must be UNIT or PIPELINE, not '{kind_value}'", "kind")
+            return None
+        data_source = self._string(doc, values, "dataSource")
+        names: tuple[str, ...] = ()
+        ok = True
+        if kind is ResolverKind.UNIT:
+            if data_source is None:
+                self._at(doc, "a UNIT resolver needs a 'dataSource'")
+                ok = False
+            elif data_source not in data_sources:
+                self._at(doc, f"unknown data source '{data_source}'", "dataSource")
+                ok = False
+            if "functions" in values:
+                self._at(doc, "'functions' belongs to PIPELINE resolvers", "functions")
+        else:
+            if data_source is not None:
+                self._at(doc, "a PIPELINE resolver has no 'dataSource'", "dataSource")
+            names, ok = self._pipeline_functions(doc, values, functions)
+        batch = values.get("maxBatchSize", 0)
+        if not isinstance(batch, int) or isinstance(batch, bool) or not 0 <= batch <= 2000:
+            self._at(doc, "'maxBatchSize' must be an integer from 0 to 2000", "maxBatchSize")
+            ok = False
+        pipeline = kind is ResolverKind.PIPELINE
+        base = f"{type_name}.{field_name}"
+        request = self._template(
+            doc,
+            values,
+            "requestMappingTemplate",
+            f"{base}.request.vtl",
+            DEFAULT_BEFORE_TEMPLATE if pipeline else None,
+        )
+        response = self._template(
+            doc,
+            values,
+            "responseMappingTemplate",
+            f"{base}.response.vtl",
+            DEFAULT_AFTER_TEMPLATE if pipeline else None,
+        )
+        if not ok or request is None or response is None:
+            return None
+        pos = doc.where()
+        return ResolverDef(
+            type_name=type_name,
+            field_name=field_name,
+            kind=kind,
+            request=request,
+            response=response,
+            origin=Origin(doc.file, pos.line, pos.column),
+            data_source=data_source,
+            functions=names,
+            max_batch_size=batch,
+        )
+
+    def _pipeline_functions(
+        self, doc: YamlDocument, values: Mapping[str, Any], functions: Mapping[str, FunctionDef]
+    ) -> tuple[tuple[str, ...], bool]:
+        raw = values.get("functions")
+        if not isinstance(raw, list) or not raw:
+            self._at(doc, "a PIPELINE resolver needs a non-empty 'functions' list", "functions")
+            return (), False
+        ok = True
+        if len(raw) > MAX_PIPELINE_FUNCTIONS:
+            self._at(
+                doc,
+                f"a pipeline has at most {MAX_PIPELINE_FUNCTIONS} functions, not {len(raw)}",
+                "functions",
+            )
+            ok = False
+        for index, name in enumerate(raw):
+            if not isinstance(name, str) or name not in functions:
+                self._at(doc, f"unknown pipeline function '{name}'", "functions", index)
+                ok = False
+        return tuple(str(name) for name in raw), ok
+
+    def _check_field(
+        self, doc: YamlDocument, schema: GraphQLSchema | None, type_name: str, field_name: str
+    ) -> None:
+        if schema is None:
+            return
+        where = ("typeName",) if "typeName" in (doc.value or {}) else ()
+        graphql_type = schema.type_map.get(type_name)
+        if not isinstance(graphql_type, GraphQLObjectType):
+            self._at(doc, f"type '{type_name}' is not an object type in the schema", *where)
+        elif field_name not in graphql_type.fields:
+            where = ("fieldName",) if "fieldName" in (doc.value or {}) else ()
+            self._at(doc, f"field '{field_name}' does not exist on type '{type_name}'", *where)
+
+
+def _pos(exc: YamlSyntaxError) -> tuple[int, int]:
+    return exc.position.line, exc.position.column

@@ -1,0 +1,154 @@
+"""Immutable objects describing a loaded API, modelled on AppSync's own resources.
+
+Everything here is built once at start-up by `app.definition.loader` and never mutated:
+frozen dataclasses, tuples and read-only mappings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from graphql import GraphQLSchema
+
+from app.templates.api import Template
+
+VERSION_2017 = "2017-02-28"
+VERSION_2018 = "2018-05-29"
+TEMPLATE_VERSIONS = (VERSION_2017, VERSION_2018)
+MAX_PIPELINE_FUNCTIONS = 10
+
+
+class ResolverKind(StrEnum):
+    UNIT = "UNIT"
+    PIPELINE = "PIPELINE"
+
+
+class AuthType(StrEnum):
+    API_KEY = "API_KEY"
+    AWS_IAM = "AWS_IAM"
+    AMAZON_COGNITO_USER_POOLS = "AMAZON_COGNITO_USER_POOLS"
+    OPENID_CONNECT = "OPENID_CONNECT"
+    AWS_LAMBDA = "AWS_LAMBDA"
+
+
+def freeze(value: Any) -> Any:
+    """A read-only deep copy of parsed YAML: mappings become MappingProxyType, lists tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({str(k): freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a definition object was declared, for messages and logs."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+
+
+@dataclass(frozen=True, slots=True)
+class DataSourceDef:
+    """AppSync's DataSource: a name, a type (NONE, AMAZON_DYNAMODB, ...) and its config."""
+
+    name: str
+    type: str
+    origin: Origin
+    description: str | None = None
+    config: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class MappingTemplate:
+    """A compiled template and the file it came from (relative to the project)."""
+
+    path: str
+    template: Template
+    source: str = ""
+
+    @property
+    def reads_selection_set(self) -> bool:
+        """Whether rendering needs `$ctx.info.selectionSet*` (costly to compute)."""
+        return "selectionSet" in self.source
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionDef:
+    """AppSync's FunctionConfiguration: one step of a pipeline resolver."""
+
+    name: str
+    data_source: str
+    request: MappingTemplate
+    response: MappingTemplate
+    origin: Origin
+    function_version: str = VERSION_2018
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolverDef:
+    """AppSync's Resolver: a field bound to a data source (UNIT) or to functions (PIPELINE).
+
+    For a pipeline, `request` is the Before template and `response` the After template.
+    """
+
+    type_name: str
+    field_name: str
+    kind: ResolverKind
+    request: MappingTemplate
+    response: MappingTemplate
+    origin: Origin
+    data_source: str | None = None
+    functions: tuple[str, ...] = ()
+    max_batch_size: int = 0
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.type_name, self.field_name)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthProvider:
+    """One authorization mode (default or additional) and its mode-specific settings."""
+
+    type: AuthType
+    config: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Request limits; AppSync's defaults unless the project overrides them."""
+
+    max_body_bytes: int = 1024 * 1024
+    request_timeout_seconds: float = 30.0
+    max_query_depth: int | None = None
+    max_resolvers_per_request: int = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ApiDefinition:
+    """A whole API, ready to serve."""
+
+    name: str
+    project_dir: Path
+    sdl: str
+    schema: GraphQLSchema
+    data_sources: Mapping[str, DataSourceDef]
+    functions: Mapping[str, FunctionDef]
+    resolvers: Mapping[tuple[str, str], ResolverDef]
+    auth: tuple[AuthProvider, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    evaluate_endpoint: bool = False

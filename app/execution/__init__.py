@@ -1,0 +1,1 @@
+"""Executing one GraphQL request: per-request context and AppSync-shaped errors."""

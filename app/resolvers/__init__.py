@@ -1,0 +1,1 @@
+"""The resolver runtime: unit and pipeline resolvers, AppSync's template versions."""

@@ -1,0 +1,110 @@
+"""Render one mapping template for a field, turning template outcomes into typed errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+
+from app.definition.model import MappingTemplate
+from app.execution.errors import UNAUTHORIZED, FieldError, LocatedTemplateError
+from app.templates.api import (
+    RenderResult,
+    RenderScope,
+    TemplateErrorRaised,
+    TemplateRuntimeError,
+    UnauthorizedRaised,
+)
+from app.templates.context import template_variables
+from app.templates.json_output import parse_template_output
+from app.templates.util import build_extensions, build_util
+
+logger = logging.getLogger("strawsync.templates")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSite:
+    """The field a resolver runs for: names for messages, path and locations for errors."""
+
+    type_name: str
+    field_name: str
+    path: tuple[str | int, ...]
+    request_id: str
+    auth_type: str | None
+    info: strawberry.Info
+
+    def locations(self) -> tuple[tuple[int, int], ...]:
+        """Where the field appears in the query; computed only when an error needs it."""
+        raw = getattr(self.info, "_raw_info", None)  # Strawberry exposes no public accessor
+        out = []
+        for node in getattr(raw, "field_nodes", None) or ():
+            if node.loc is not None:
+                location = node.loc.source.get_location(node.loc.start)
+                out.append((location.line, location.column))
+        return tuple(out)
+
+    def unauthorized(self) -> FieldError:
+        return FieldError(
+            f"Not Authorized to access {self.field_name} on type {self.type_name}", UNAUTHORIZED
+        )
+
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "error": logging.ERROR}
+
+
+def _log_from_template(site: FieldSite) -> Callable[[str, str], None]:
+    def log(level: str, message: str) -> None:
+        logger.log(
+            _LEVELS.get(level.lower(), logging.INFO),
+            "[%s] %s.%s: %s",
+            site.request_id,
+            site.type_name,
+            site.field_name,
+            message,
+        )
+
+    return log
+
+
+def render(
+    template: MappingTemplate,
+    ctx: dict[str, Any],
+    site: FieldSite,
+    kind: str,
+    appended: list[LocatedTemplateError],
+) -> RenderResult:
+    """Render `template` with `$ctx`; `$util.appendError` entries go to `appended`.
+
+    Raises FieldError for `$util.error`, `$util.unauthorized` and template failures.
+    """
+    scope = RenderScope(auth_type=site.auth_type, log=_log_from_template(site), template_kind=kind)
+    variables = template_variables(ctx, build_util(scope), build_extensions(scope))
+    try:
+        return template.template.render(variables, scope)
+    except TemplateErrorRaised as raised:
+        raise FieldError.from_template_error(raised.error) from None
+    except UnauthorizedRaised:
+        raise site.unauthorized() from None
+    except TemplateRuntimeError as exc:
+        logger.warning("[%s] %s: %s", site.request_id, exc.location or template.path, exc.message)
+        raise FieldError(exc.message, exc.error_type) from None
+    finally:
+        if scope.appended_errors:
+            locations = site.locations()
+            appended.extend(
+                LocatedTemplateError(error, site.path, locations) for error in scope.appended_errors
+            )
+
+
+def output_value(result: RenderResult, template: MappingTemplate, site: FieldSite) -> Any:
+    """The JSON value a template produced (`#return(x)` gives x directly)."""
+    if result.returned:
+        return result.return_value
+    try:
+        return parse_template_output(result.output, template.path)
+    except TemplateRuntimeError as exc:
+        logger.warning("[%s] %s: %s", site.request_id, template.path, exc.message)
+        raise FieldError(exc.message, exc.error_type) from None

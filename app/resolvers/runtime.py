@@ -1,0 +1,110 @@
+"""Binds the API definition's resolvers to the generated schema's fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import strawberry
+from graphql import get_named_type
+
+from app.datasources.base import DataSource
+from app.definition.model import ApiDefinition, FunctionDef, ResolverDef, ResolverKind
+from app.execution.context import RequestContext
+from app.execution.errors import FieldError
+from app.resolvers.execute import FieldCall, run_pipeline, run_unit
+from app.resolvers.rendering import FieldSite
+from app.resolvers.selection import (
+    filter_by_selection,
+    selection_set_graphql,
+    selection_set_list,
+)
+from app.schema.bindings import FieldResolver, SubscriptionSource
+
+
+class ResolverRuntime:
+    """Implements `FieldBindings` for a loaded API and its running data sources."""
+
+    def __init__(self, definition: ApiDefinition, data_sources: Mapping[str, DataSource]) -> None:
+        self._definition = definition
+        self._data_sources = data_sources
+        self._child_types = self._named_field_types()
+
+    def _named_field_types(self) -> dict[str, str]:
+        types: dict[str, str] = {}
+        for name, graphql_type in self._definition.schema.type_map.items():
+            fields = getattr(graphql_type, "fields", None)
+            if fields is None or name.startswith("__"):
+                continue
+            for field_name, field in fields.items():
+                types[f"{name}.{field_name}"] = get_named_type(field.type).name
+        return types
+
+    def resolver(self, type_name: str, field_name: str) -> FieldResolver | None:
+        resolver = self._definition.resolvers.get((type_name, field_name))
+        if resolver is None:
+            return None
+        return self._bind(resolver)
+
+    def subscription(self, field_name: str) -> SubscriptionSource | None:
+        return None
+
+    def _functions(self, resolver: ResolverDef) -> dict[str, tuple[FunctionDef, DataSource]]:
+        functions = self._definition.functions
+        return {
+            name: (functions[name], self._data_sources[functions[name].data_source])
+            for name in resolver.functions
+        }
+
+    def _bind(self, resolver: ResolverDef) -> FieldResolver:
+        type_name, field_name = resolver.key
+        return_type = self._child_types.get(f"{type_name}.{field_name}", "")
+        templates = [resolver.request, resolver.response]
+        pipeline_functions = self._functions(resolver)
+        for function, _ in pipeline_functions.values():
+            templates += [function.request, function.response]
+        reads_selection = any(template.reads_selection_set for template in templates)
+        child_types = self._child_types
+        data_source = (
+            self._data_sources[resolver.data_source] if resolver.data_source is not None else None
+        )
+
+        async def resolve(source: Any, info: strawberry.Info, arguments: dict[str, Any]) -> Any:
+            request: RequestContext = info.context
+            field_info: dict[str, Any] = {
+                "fieldName": field_name,
+                "parentTypeName": type_name,
+                "variables": info.variable_values,
+            }
+            if reads_selection:
+                selections = info.selected_fields[0].selections if info.selected_fields else []
+                field_info["selectionSetList"] = selection_set_list(
+                    selections, return_type, child_types
+                )
+                field_info["selectionSetGraphQL"] = selection_set_graphql(selections)
+            call = FieldCall(
+                site=FieldSite(
+                    type_name=type_name,
+                    field_name=field_name,
+                    path=tuple(info.path.as_list()),
+                    info=info,
+                    request_id=request.request_id,
+                    auth_type=request.auth_type,
+                ),
+                arguments=arguments,
+                source=source,
+                info=field_info,
+                request=request,
+            )
+            try:
+                if resolver.kind is ResolverKind.PIPELINE:
+                    return await run_pipeline(resolver, pipeline_functions, call)
+                assert data_source is not None
+                return await run_unit(resolver, data_source, call)
+            except FieldError as error:
+                if isinstance(error.data, dict | list) and info.selected_fields:
+                    selections = info.selected_fields[0].selections
+                    error.data = filter_by_selection(error.data, selections, return_type)
+                raise
+
+        return resolve

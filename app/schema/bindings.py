@@ -1,0 +1,37 @@
+"""How the generated Strawberry schema reaches the resolver runtime.
+
+The schema builder knows nothing about templates or data sources. For every field it asks a
+`FieldBindings` object for a resolver; arguments reach the resolver as plain JSON values
+(input objects as dicts keyed by GraphQL names, enums as their names, AWS scalars as parsed by
+their rules), with an omitted argument absent from the dict and an explicit `null` present
+as `None`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol
+
+import strawberry
+
+FieldResolver = Callable[[Any, strawberry.Info, dict[str, Any]], Awaitable[Any]]
+"""`(source, info, arguments) -> value` for a field bound to a resolver."""
+
+SubscriptionSource = Callable[[Any, strawberry.Info, dict[str, Any]], AsyncIterator[Any]]
+"""`(root, info, arguments) -> async iterator of values` for a Subscription field."""
+
+
+class FieldBindings(Protocol):
+    """Supplies resolvers for the fields of the generated schema."""
+
+    def resolver(self, type_name: str, field_name: str) -> FieldResolver | None:
+        """The resolver bound to `type_name.field_name`, or None for the default.
+
+        The default returns the parent's property of the same name (a dict key), and
+        `None` on a root type.
+        """
+        ...
+
+    def subscription(self, field_name: str) -> SubscriptionSource | None:
+        """The event source for a Subscription field, or None when subscriptions are off."""
+        ...

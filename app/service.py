@@ -1,0 +1,100 @@
+"""Assemble a servable API: definition → data sources → resolver runtime → Strawberry schema."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.types import ExecutionContext
+
+from app.datasources.base import DataSource
+from app.datasources.registry import DATA_SOURCE_TYPES
+from app.definition.loader import load_definition
+from app.definition.model import ApiDefinition
+from app.resolvers.runtime import ResolverRuntime
+from app.schema.builder import build_strawberry_schema
+from app.templates.vtl import VtlEngine
+
+logger = logging.getLogger("strawsync.service")
+
+PARSER_CACHE_SIZE = 1024
+VALIDATION_CACHE_SIZE = 1024
+
+
+class StrawsyncSchema(strawberry.Schema):
+    """Strawberry's schema; errors are logged by the transport with the request id instead."""
+
+    def process_errors(
+        self,
+        errors: list[GraphQLError],
+        execution_context: ExecutionContext | None = None,
+    ) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Service:
+    """Everything a transport needs to serve one API."""
+
+    definition: ApiDefinition
+    schema: strawberry.Schema
+    data_sources: Mapping[str, DataSource]
+    example_query: str | None
+
+    async def start(self) -> None:
+        for data_source in self.data_sources.values():
+            await data_source.start()
+
+    async def close(self) -> None:
+        for data_source in self.data_sources.values():
+            with contextlib.suppress(Exception):
+                await data_source.close()
+
+
+def build_service(definition: ApiDefinition) -> Service:
+    """Create the data sources and the schema for a loaded definition (no I/O yet)."""
+    data_sources = {
+        name: DATA_SOURCE_TYPES[source.type].create(source)
+        for name, source in definition.data_sources.items()
+    }
+    runtime = ResolverRuntime(definition, data_sources)
+    schema = build_strawberry_schema(
+        definition.schema,
+        runtime,
+        extensions=(
+            lambda: ParserCache(maxsize=PARSER_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
+        ),
+        schema_class=StrawsyncSchema,
+    )
+    example = definition.project_dir / "graphiql.graphql"
+    return Service(
+        definition=definition,
+        schema=schema,
+        data_sources=MappingProxyType(data_sources),
+        example_query=example.read_text(encoding="utf-8") if example.is_file() else None,
+    )
+
+
+def load_service(project_dir: Path) -> Service:
+    """Load, check and assemble a project; raises DefinitionError listing every problem."""
+    return build_service(load_definition(project_dir, VtlEngine()))
+
+
+def describe(service: Service) -> dict[str, Any]:
+    """A short summary for start-up logs."""
+    definition = service.definition
+    return {
+        "api": definition.name,
+        "dataSources": len(definition.data_sources),
+        "resolvers": len(definition.resolvers),
+        "functions": len(definition.functions),
+    }

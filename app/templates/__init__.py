@@ -1,0 +1,1 @@
+"""Mapping templates: the engine contract, the VTL engine and AppSync's `$util` library."""

@@ -1,0 +1,1 @@
+"""Transports: GraphQL over HTTP, GraphiQL, and (later) the WebSocket protocols."""

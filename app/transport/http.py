@@ -1,0 +1,178 @@
+"""GraphQL over HTTP with AppSync's status codes and error shapes.
+
+POST (JSON) runs any operation; GET runs queries only. Bodies that are empty or not a
+GraphQL request get 400 `MalformedHttpRequestException`, as AppSync answers; GraphQL
+validation and field errors come back with 200 and `errors[]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+import orjson
+from graphql import GraphQLSyntaxError, OperationType
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import (
+    CannotGetOperationTypeError,
+    InvalidOperationTypeError,
+    MissingQueryError,
+)
+
+from app.execution.context import RequestContext, appsync_headers
+from app.execution.errors import (
+    MALFORMED_REQUEST,
+    format_appended_error,
+    format_graphql_error,
+    request_error,
+)
+from app.service import Service
+
+logger = logging.getLogger("strawsync.http")
+
+REQUEST_ID_HEADER = "x-amzn-RequestId"
+JSON_TYPES = ("application/json", "application/graphql+json", "application/graphql-response+json")
+QUERY_ONLY = frozenset({OperationType.QUERY})
+ANY_OPERATION = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+
+class BadRequest(Exception):
+    """A request that is not a GraphQL request; answered with a 4xx and no execution."""
+
+    def __init__(self, message: str, status: int = 400, error_type: str = MALFORMED_REQUEST):
+        self.message = message
+        self.status = status
+        self.error_type = error_type
+        super().__init__(message)
+
+
+def json_response(payload: Any, status: int, request_id: str, **headers: str) -> Response:
+    return Response(
+        orjson.dumps(payload),
+        status_code=status,
+        media_type="application/json",
+        headers={REQUEST_ID_HEADER: request_id, **headers},
+    )
+
+
+def _parse_post(body: bytes, content_type: str) -> tuple[str, Any, Any]:
+    if content_type.split(";")[0].strip().lower() not in JSON_TYPES:
+        raise BadRequest("Unsupported content type; send application/json.", 415)
+    if not body.strip():
+        raise BadRequest("Request body is empty.")
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise BadRequest("Unable to parse GraphQL query.") from None
+    if not isinstance(payload, dict):
+        raise BadRequest("Unable to parse GraphQL query.")
+    return payload.get("query"), payload.get("variables"), payload.get("operationName")
+
+
+def _parse_get(request: Request) -> tuple[str, Any, Any]:
+    params = request.query_params
+    variables: Any = params.get("variables")
+    if variables:
+        try:
+            variables = orjson.loads(variables)
+        except orjson.JSONDecodeError:
+            raise BadRequest("Variables are not valid JSON.") from None
+    return params.get("query") or "", variables, params.get("operationName")
+
+
+def _check(query: Any, variables: Any, operation_name: Any) -> None:
+    if not isinstance(query, str) or not query.strip():
+        raise BadRequest("Unable to parse GraphQL query.")
+    if variables is not None and not isinstance(variables, dict):
+        raise BadRequest("Variables must be a JSON object.")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise BadRequest("operationName must be a string.")
+
+
+def wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept
+
+
+class GraphQLEndpoint:
+    """The `/graphql` endpoint; one instance per served API."""
+
+    def __init__(self, service: Service, graphiql: str | None) -> None:
+        self.service = service
+        self.graphiql = graphiql
+        self.timeout = service.definition.limits.request_timeout_seconds
+
+    async def __call__(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        try:
+            if request.method == "GET":
+                if self.graphiql is not None and wants_html(request):
+                    return HTMLResponse(self.graphiql)
+                query, variables, operation_name = _parse_get(request)
+                allowed = QUERY_ONLY
+            elif request.method == "POST":
+                body = await request.body()
+                content_type = request.headers.get("content-type", "")
+                query, variables, operation_name = _parse_post(body, content_type)
+                allowed = ANY_OPERATION
+            else:
+                raise BadRequest("Method not allowed.", 405)
+            _check(query, variables, operation_name)
+            return await self._execute(
+                request, request_id, query, variables, operation_name, allowed
+            )
+        except BadRequest as exc:
+            headers = {"allow": "GET, POST"} if exc.status == 405 else {}
+            payload = {"errors": [request_error(exc.message, exc.error_type)]}
+            return json_response(payload, exc.status, request_id, **headers)
+
+    async def _execute(
+        self,
+        request: Request,
+        request_id: str,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        allowed: frozenset[OperationType],
+    ) -> Response:
+        context = RequestContext(
+            request_id=request_id,
+            headers=appsync_headers(
+                [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+            ),
+            source_ip=request.client.host if request.client else None,
+        )
+        try:
+            async with asyncio.timeout(self.timeout):
+                result = await self.service.schema.execute(
+                    query,
+                    variable_values=variables,
+                    context_value=context,
+                    operation_name=operation_name,
+                    allowed_operation_types=allowed,
+                )
+        except InvalidOperationTypeError:
+            raise BadRequest("Mutations are not allowed over GET; use POST.", 405) from None
+        except MissingQueryError:
+            raise BadRequest("Unable to parse GraphQL query.") from None
+        except CannotGetOperationTypeError as exc:
+            raise BadRequest(str(exc)) from None
+        except TimeoutError:
+            logger.warning("[%s] request timed out after %ss", request_id, self.timeout)
+            payload = {
+                "data": None,
+                "errors": [request_error("Execution timed out.", "ExecutionTimeout")],
+            }
+            return json_response(payload, 200, request_id)
+        errors = [format_graphql_error(error, request_id) for error in result.errors or ()]
+        errors.extend(format_appended_error(error) for error in context.appended_errors)
+        status = 200
+        if result.errors and any(isinstance(e, GraphQLSyntaxError) for e in result.errors):
+            status = 400
+        payload: dict[str, Any] = {"data": result.data}
+        if errors:
+            payload["errors"] = errors
+        return json_response(payload, status, request_id)
