@@ -59,12 +59,18 @@ class Service:
                 await data_source.close()
 
 
-def build_service(definition: ApiDefinition) -> Service:
-    """Create the data sources and the schema for a loaded definition (no I/O yet)."""
-    data_sources = {
-        name: DATA_SOURCE_TYPES[source.type].create(source)
-        for name, source in definition.data_sources.items()
-    }
+def build_service(
+    definition: ApiDefinition, data_sources: Mapping[str, DataSource] | None = None
+) -> Service:
+    """Create the data sources and the schema for a loaded definition (no I/O yet).
+
+    `data_sources` replaces the ones the definition would create (embedding, tests).
+    """
+    if data_sources is None:
+        data_sources = {
+            name: DATA_SOURCE_TYPES[source.type].create(source)
+            for name, source in definition.data_sources.items()
+        }
     runtime = ResolverRuntime(definition, data_sources)
     schema = build_strawberry_schema(
         definition.schema,

@@ -264,7 +264,7 @@ class _Loader:
                 self._at(doc, f"data source '{name}' is declared twice", *path, "name")
                 continue
             source_type = DATA_SOURCE_TYPES.get(kind) if isinstance(kind, str) else None
-            if source_type is None:
+            if source_type is None or not isinstance(kind, str):
                 if kind in KNOWN_APPSYNC_TYPES:
                     message = f"data source type '{kind}' is not supported by this version"
                 else:

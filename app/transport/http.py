@@ -13,14 +13,12 @@ import uuid
 from typing import Any
 
 import orjson
-from graphql import GraphQLSyntaxError, OperationType
+from graphql import GraphQLSyntaxError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from strawberry.exceptions import (
-    CannotGetOperationTypeError,
-    InvalidOperationTypeError,
-    MissingQueryError,
-)
+from strawberry.exceptions import MissingQueryError
+from strawberry.types.graphql import OperationType
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from app.execution.context import RequestContext, appsync_headers
 from app.execution.errors import (
@@ -58,7 +56,7 @@ def json_response(payload: Any, status: int, request_id: str, **headers: str) ->
     )
 
 
-def _parse_post(body: bytes, content_type: str) -> tuple[str, Any, Any]:
+def _parse_post(body: bytes, content_type: str) -> tuple[Any, Any, Any]:
     if content_type.split(";")[0].strip().lower() not in JSON_TYPES:
         raise BadRequest("Unsupported content type; send application/json.", 415)
     if not body.strip():
@@ -72,7 +70,7 @@ def _parse_post(body: bytes, content_type: str) -> tuple[str, Any, Any]:
     return payload.get("query"), payload.get("variables"), payload.get("operationName")
 
 
-def _parse_get(request: Request) -> tuple[str, Any, Any]:
+def _parse_get(request: Request) -> tuple[Any, Any, Any]:
     params = request.query_params
     variables: Any = params.get("variables")
     if variables:
@@ -162,11 +160,11 @@ class GraphQLEndpoint:
             raise BadRequest(str(exc)) from None
         except TimeoutError:
             logger.warning("[%s] request timed out after %ss", request_id, self.timeout)
-            payload = {
+            timed_out = {
                 "data": None,
                 "errors": [request_error("Execution timed out.", "ExecutionTimeout")],
             }
-            return json_response(payload, 200, request_id)
+            return json_response(timed_out, 200, request_id)
         errors = [format_graphql_error(error, request_id) for error in result.errors or ()]
         errors.extend(format_appended_error(error) for error in context.appended_errors)
         status = 200
