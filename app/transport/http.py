@@ -17,8 +17,8 @@ from graphql import GraphQLSyntaxError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
-from strawberry.types.graphql import OperationType
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from app.execution.context import RequestContext, appsync_headers
 from app.execution.errors import (

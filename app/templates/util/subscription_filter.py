@@ -63,7 +63,8 @@ def _alternatives(conditions: Any, ignored: frozenset[str]) -> list[Conjunction]
                 for part in parts:
                     options = _cross(options, part)
             else:
-                options = [option for part in parts for option in part]
+                # An alternative made only of ignored fields is dropped, not always true.
+                options = [option for part in parts for option in part if option] or [[]]
         elif key in ignored:
             continue
         else:
