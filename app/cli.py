@@ -41,6 +41,19 @@ def _parser() -> argparse.ArgumentParser:
 
     print_schema = commands.add_parser("print-schema", help="print the API's SDL")
     _project(print_schema)
+
+    evaluate = commands.add_parser(
+        "eval-template", help="evaluate a mapping template, like AppSync's EvaluateMappingTemplate"
+    )
+    evaluate.add_argument("template", type=Path, help="the .vtl file")
+    evaluate.add_argument(
+        "--context", type=Path, help="AppSync context JSON (arguments, source, result, ...)"
+    )
+    evaluate.add_argument("--auth-type", help="auth mode for $util.authType(), e.g. API_KEY")
+    evaluate.add_argument("--response", action="store_true", help="evaluate as a response template")
+    evaluate.add_argument(
+        "--json", action="store_true", help="print the whole EvaluateMappingTemplate answer"
+    )
     return parser
 
 
@@ -76,6 +89,41 @@ def _print_schema(project: Path) -> int:
     if result.schema is None or result.problems:
         return _report(DefinitionError(result.problems))
     print(print_sdl(result.schema))
+    return 0
+
+
+def _eval_template(args: argparse.Namespace) -> int:
+    import json
+
+    from app.templates.evaluate import evaluate_template, evaluation_response
+
+    try:
+        source = args.template.read_text(encoding="utf-8")
+        context = json.loads(args.context.read_text(encoding="utf-8")) if args.context else {}
+        evaluation = evaluate_template(
+            source,
+            context,
+            source_name=str(args.template),
+            auth_type=args.auth_type,
+            template_kind="response" if args.response else "request",
+        )
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        print(f"strawsync eval-template: {exc}", file=sys.stderr)
+        return 2
+    response = evaluation_response(evaluation)
+    if args.json:
+        print(json.dumps(response, indent=2, ensure_ascii=False))
+    elif response["evaluationResult"] is not None:
+        sys.stdout.write(response["evaluationResult"])
+    for line in response["logs"]:
+        print(f"log: {line}", file=sys.stderr)
+    for appended in response["appendedErrors"]:
+        print(f"appended error: {appended['errorType']}: {appended['message']}", file=sys.stderr)
+    error = response["error"]
+    if error is not None:
+        if not args.json:
+            print(f"error: {error['errorType']}: {error['message']}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -117,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(args.project)
     if args.command == "print-schema":
         return _print_schema(args.project)
+    if args.command == "eval-template":
+        return _eval_template(args)
     raise AssertionError(args.command)
 
 

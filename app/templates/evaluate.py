@@ -29,6 +29,8 @@ from app.templates.api import (
     UnauthorizedRaised,
 )
 from app.templates.context import build_context, template_variables
+from app.templates.util import build_extensions, build_util
+from app.templates.vtl import VtlEngine
 
 CONTEXT_KEYS = frozenset(
     {"arguments", "source", "result", "identity", "stash", "prev", "info", "request", "error"}
@@ -78,10 +80,6 @@ def evaluate_template(
     `$util.authType()`; `template_kind` (`request` or `response`) matters to the
     `$extensions` calls that AppSync allows in response templates only.
     """
-    # Imported here so that this module loads even before the engine and `$util` land.
-    from app.templates.util import build_extensions, build_util
-    from app.templates.vtl import VtlEngine
-
     ctx = _context(context)
     logs: list[str] = []
     scope = RenderScope(
@@ -164,3 +162,30 @@ def _unauthorized_message(ctx: Mapping[str, Any]) -> str:
 
 def _java(value: Any) -> str:
     return "null" if value is None else str(value)
+
+
+def _error_document(error: EvaluationError) -> dict[str, Any]:
+    return {
+        "message": error.message,
+        "errorType": error.error_type,
+        "data": error.data,
+        "errorInfo": error.error_info,
+    }
+
+
+def evaluation_response(evaluation: Evaluation) -> dict[str, Any]:
+    """The evaluation as AppSync's EvaluateMappingTemplate answers it.
+
+    `evaluationResult` is the rendered text (for `#return(x)`, `x` as JSON); `error` the error
+    that stopped the template; `logs` the `$util.log` lines. `appendedErrors` is Strawsync's
+    addition, for tooling that wants to see `$util.appendError` entries.
+    """
+    result = evaluation.evaluated
+    if evaluation.returned:
+        result = build_util(RenderScope()).toJson(evaluation.return_value)
+    return {
+        "evaluationResult": result,
+        "error": _error_document(evaluation.error) if evaluation.error else None,
+        "logs": list(evaluation.logs),
+        "appendedErrors": [_error_document(error) for error in evaluation.appended_errors],
+    }

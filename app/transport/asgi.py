@@ -12,11 +12,13 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from app.service import Service
+from app.transport.evaluate import evaluate_endpoint
 from app.transport.graphiql import graphiql_html
 from app.transport.http import GraphQLEndpoint
 from app.transport.limits import BodySizeLimitMiddleware
 
 GRAPHQL_PATH = "/graphql"
+EVALUATE_PATH = "/_strawsync/evaluate"
 
 
 def create_app(service: Service, *, graphiql: bool = True) -> Starlette:
@@ -43,12 +45,15 @@ def create_app(service: Service, *, graphiql: bool = True) -> Starlette:
         finally:
             await service.close()
 
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
+        Route("/health", health, methods=["GET"]),
+    ]
+    if service.definition.evaluate_endpoint:
+        routes.append(Route(EVALUATE_PATH, evaluate_endpoint, methods=["POST"]))
     return Starlette(
-        routes=[
-            Route("/", index, methods=["GET"]),
-            Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
-            Route("/health", health, methods=["GET"]),
-        ],
+        routes=routes,
         middleware=[
             Middleware(BodySizeLimitMiddleware, max_bytes=service.definition.limits.max_body_bytes)
         ],
