@@ -9,17 +9,20 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.server import serve
+from tests.support.server import RunningServer, serve
 
 PROJECT = Path(__file__).parent / "projects" / "runtime_api"
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    with (
-        serve(PROJECT, tmp_path_factory.mktemp("logs")) as server,
-        httpx.Client(base_url=server.url, timeout=10) as http,
-    ):
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    with serve(PROJECT, tmp_path_factory.mktemp("logs")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def api(server: RunningServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=10) as http:
         yield http
 
 
@@ -141,3 +144,21 @@ def test_template_output_must_be_json(api: httpx.Client, field: str, message: st
     (error,) = body["errors"]
     assert error["errorType"] == "MappingTemplate"
     assert error["message"] == message
+
+
+def test_runtime_template_errors_are_logged_with_file_line_and_column(
+    api: httpx.Client, server: RunningServer
+) -> None:
+    body = run(api, "{ runtimeError }")
+    assert body["data"] == {"runtimeError": None}
+    (error,) = body["errors"]
+    assert error["errorType"] == "MappingTemplate"
+    assert "Query.runtimeError.request.vtl" not in error["message"]
+    log = server.log()
+    assert "Query.runtimeError.request.vtl:2:" in log
+    assert (
+        "["
+        + api.post("/graphql", json={"query": "{ runtimeError }"}).headers["x-amzn-requestid"]
+        + "]"
+        in server.log()
+    )
