@@ -1,0 +1,153 @@
+"""How the generated schema resolves fields and abstract types at request time.
+
+- A field without a bound resolver and without arguments is a plain Strawberry field, read
+  by `StrawberryConfig.default_resolver` (`source.get(name)` on dict sources, about as cheap
+  as graphql-core's own default resolver); one with arguments reads the same property.
+- A bound field's resolver awaits the bound `FieldResolver` with plain JSON arguments.
+- Abstract types are resolved by the `__typename` key of dict sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
+
+import strawberry
+from graphql import GraphQLError, GraphQLResolveInfo, get_named_type
+
+from app.schema.arguments import ArgumentSpec, plain_arguments
+from app.schema.bindings import FieldResolver, SubscriptionSource
+from app.schema.defects import CarriedArguments, unwrap
+
+_NOT_A_MAP: Final[Any] = object()
+
+
+def field_resolver(fn: FieldResolver, spec: ArgumentSpec, carried: bool) -> Callable[..., Any]:
+    """The Strawberry resolver of a bound field: awaits `fn` with plain arguments.
+
+    `carried` is for fields with arguments `ArgumentNameGuard` moves into the source.
+    """
+    if carried:
+
+        async def resolve_carried(root: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+            source, arguments = unwrap(root, kwargs, spec)
+            return await fn(source, info, arguments)
+
+        return resolve_carried
+
+    if not spec:
+
+        async def resolve_plain(root: Any, info: strawberry.Info) -> Any:
+            return await fn(root, info, {})
+
+        return resolve_plain
+
+    async def resolve(root: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        return await fn(root, info, plain_arguments(kwargs, spec))
+
+    return resolve
+
+
+def property_resolver(name: str) -> Callable[..., Any]:
+    """The default resolver of a field that declares arguments: the parent's property."""
+
+    def resolve(root: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        if type(root) is CarriedArguments:
+            root = root.source
+        return root.get(name) if isinstance(root, dict) else None
+
+    return resolve
+
+
+def subscription_resolver(
+    field_name: str, source: SubscriptionSource | None, spec: ArgumentSpec
+) -> Callable[..., Any]:
+    """Subscribes to the bound event source.
+
+    It returns the source's iterator rather than re-yielding from it: no extra step per
+    event, and an error raised while subscribing (or subscriptions being off) fails the
+    subscription instead of arriving as its first event.
+    """
+
+    def subscribe(root: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        if source is None:
+            raise GraphQLError(
+                f"Subscriptions are not enabled: cannot subscribe to '{field_name}'.",
+                extensions={"errorType": "SubscriptionsDisabled"},
+            )
+        return source(root, info, plain_arguments(kwargs, spec))
+
+    return subscribe
+
+
+def default_resolver(renamed: Mapping[str, str]) -> Callable[[Any, str], Any]:
+    """`StrawberryConfig.default_resolver`: the dict source's property, else None.
+
+    `renamed` maps the Python names of fields whose GraphQL names Python cannot use back
+    to the GraphQL names.
+    """
+    if not renamed:
+
+        def get(source: Any, name: str) -> Any:
+            return source.get(name) if isinstance(source, dict) else None
+
+        return get
+
+    def get_renamed(source: Any, name: str) -> Any:
+        return source.get(renamed.get(name, name)) if isinstance(source, dict) else None
+
+    return get_renamed
+
+
+def type_check(
+    name: str, possible: Mapping[str, frozenset[str]]
+) -> Callable[[Any, GraphQLResolveInfo[Any]], bool]:
+    """An object type's `is_type_of`: dict sources, checking `__typename` when present.
+
+    Unions are resolved through their members' `is_type_of`: for a field of an abstract
+    type, a value without a `__typename` naming one of its types is an error that says so.
+    """
+
+    def is_type_of(obj: Any, info: GraphQLResolveInfo[Any]) -> bool:
+        typename = _typename(obj)
+        if typename == name:
+            return True
+        abstract = get_named_type(info.return_type).name
+        members = possible.get(abstract)
+        if members is None:
+            return typename is None
+        if typename in members:
+            return False
+        raise GraphQLError(_unresolvable(abstract, obj, typename, members))
+
+    return is_type_of
+
+
+def type_resolver(
+    name: str, members: frozenset[str]
+) -> Callable[[Any, GraphQLResolveInfo[Any], Any], str]:
+    """An interface's `resolve_type`: the `__typename` key of dict sources."""
+
+    def resolve_type(obj: Any, info: GraphQLResolveInfo[Any], abstract_type: Any) -> str:
+        typename = _typename(obj)
+        if not isinstance(typename, str):
+            raise GraphQLError(_unresolvable(name, obj, typename, members))
+        return typename
+
+    return resolve_type
+
+
+def _typename(obj: Any) -> Any:
+    """The `__typename` of a dict source (None when absent), else `_NOT_A_MAP`."""
+    return obj.get("__typename") if isinstance(obj, dict) else _NOT_A_MAP
+
+
+def _unresolvable(abstract: str, obj: Any, typename: Any, members: Iterable[str]) -> str:
+    expected = f"a '__typename' naming one of {', '.join(sorted(members))}"
+    if typename is _NOT_A_MAP:
+        found = f"the value is {type(obj).__name__}, not a map with {expected}"
+    elif typename is None:
+        found = f"the value has no '__typename'; expected {expected}"
+    else:
+        found = f"'__typename' is {typename!r}; expected {expected}"
+    return f"Cannot resolve the type of a value of abstract type '{abstract}': {found}."
