@@ -19,8 +19,10 @@ from app.datasources.base import DataSource
 from app.datasources.registry import DATA_SOURCE_TYPES
 from app.definition.loader import load_definition
 from app.definition.model import ApiDefinition
+from app.execution.executor import Executor
 from app.resolvers.runtime import ResolverRuntime
 from app.schema.builder import build_strawberry_schema
+from app.schema.direct import graphql_schema
 from app.templates.vtl import VtlEngine
 
 logger = logging.getLogger("strawsync.service")
@@ -46,6 +48,7 @@ class Service:
 
     definition: ApiDefinition
     schema: strawberry.Schema
+    executor: Executor
     data_sources: Mapping[str, DataSource]
     example_query: str | None
 
@@ -85,6 +88,7 @@ def build_service(
     return Service(
         definition=definition,
         schema=schema,
+        executor=Executor(graphql_schema(schema)),
         data_sources=MappingProxyType(data_sources),
         example_query=example.read_text(encoding="utf-8") if example.is_file() else None,
     )

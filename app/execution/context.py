@@ -13,11 +13,13 @@ from app.execution.errors import LocatedTemplateError
 class RequestContext:
     """What resolvers may know about the request that is running them.
 
+    `variables` are the operation's variables as the client sent them (`$ctx.info.variables`).
     `headers` is AppSync's `$ctx.request.headers`: lower-case names, repeated headers as
     lists, no `cookie`. `identity` and `auth_type` are set by the auth layer.
     """
 
     request_id: str
+    variables: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, Any] = field(default_factory=dict)
     source_ip: str | None = None
     domain_name: str | None = None

@@ -28,7 +28,7 @@ from app.templates.api import MAPPING_TEMPLATE
 from app.templates.context import build_context
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FieldCall:
     """One resolution of a field: its inputs and the request it belongs to."""
 
@@ -39,7 +39,7 @@ class FieldCall:
     request: RequestContext
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Outcome:
     result: Any
     error: DataSourceError | None

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import strawberry
+from graphql import GraphQLResolveInfo
 
 from app.definition.model import MappingTemplate
 from app.execution.errors import UNAUTHORIZED, FieldError, LocatedTemplateError
@@ -25,22 +25,28 @@ from app.templates.util import build_extensions, build_util
 logger = logging.getLogger("strawsync.templates")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FieldSite:
-    """The field a resolver runs for: names for messages, path and locations for errors."""
+    """The field a resolver runs for: names for messages, path and locations for errors.
+
+    Built once per field resolution (a hot path): the path and locations are derived from
+    `info` only when an error needs them.
+    """
 
     type_name: str
     field_name: str
-    path: tuple[str | int, ...]
     request_id: str
     auth_type: str | None
-    info: strawberry.Info
+    info: GraphQLResolveInfo[Any]
+
+    @property
+    def path(self) -> tuple[str | int, ...]:
+        return tuple(self.info.path.as_list())
 
     def locations(self) -> tuple[tuple[int, int], ...]:
         """Where the field appears in the query; computed only when an error needs it."""
-        raw = getattr(self.info, "_raw_info", None)  # Strawberry exposes no public accessor
         out = []
-        for node in getattr(raw, "field_nodes", None) or ():
+        for node in self.info.field_nodes:
             if node.loc is not None:
                 location = node.loc.source.get_location(node.loc.start)
                 out.append((location.line, location.column))
@@ -93,9 +99,9 @@ def render(
         raise FieldError(exc.message, exc.error_type) from None
     finally:
         if scope.appended_errors:
-            locations = site.locations()
+            path, locations = site.path, site.locations()
             appended.extend(
-                LocatedTemplateError(error, site.path, locations) for error in scope.appended_errors
+                LocatedTemplateError(error, path, locations) for error in scope.appended_errors
             )
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import strawberry
-from graphql import get_named_type
+from graphql import GraphQLResolveInfo, get_named_type
 
 from app.datasources.base import DataSource
 from app.definition.model import ApiDefinition, FunctionDef, ResolverDef, ResolverKind
@@ -69,28 +68,22 @@ class ResolverRuntime:
             self._data_sources[resolver.data_source] if resolver.data_source is not None else None
         )
 
-        async def resolve(source: Any, info: strawberry.Info, arguments: dict[str, Any]) -> Any:
+        async def resolve(
+            source: Any, info: GraphQLResolveInfo[Any], arguments: dict[str, Any]
+        ) -> Any:
             request: RequestContext = info.context
             field_info: dict[str, Any] = {
                 "fieldName": field_name,
                 "parentTypeName": type_name,
-                "variables": info.variable_values,
+                "variables": request.variables,
             }
             if reads_selection:
-                selections = info.selected_fields[0].selections if info.selected_fields else []
                 field_info["selectionSetList"] = selection_set_list(
-                    selections, return_type, child_types
+                    info.field_nodes, return_type, child_types, info.fragments
                 )
-                field_info["selectionSetGraphQL"] = selection_set_graphql(selections)
+                field_info["selectionSetGraphQL"] = selection_set_graphql(info.field_nodes)
             call = FieldCall(
-                site=FieldSite(
-                    type_name=type_name,
-                    field_name=field_name,
-                    path=tuple(info.path.as_list()),
-                    info=info,
-                    request_id=request.request_id,
-                    auth_type=request.auth_type,
-                ),
+                site=FieldSite(type_name, field_name, request.request_id, request.auth_type, info),
                 arguments=arguments,
                 source=source,
                 info=field_info,
@@ -102,9 +95,10 @@ class ResolverRuntime:
                 assert data_source is not None
                 return await run_unit(resolver, data_source, call)
             except FieldError as error:
-                if isinstance(error.data, dict | list) and info.selected_fields:
-                    selections = info.selected_fields[0].selections
-                    error.data = filter_by_selection(error.data, selections, return_type)
+                if isinstance(error.data, dict | list):
+                    error.data = filter_by_selection(
+                        error.data, info.field_nodes[0].selection_set, return_type, info.fragments
+                    )
                 raise
 
         return resolve

@@ -1,28 +1,51 @@
-"""`$ctx.info.selectionSetList` and `selectionSetGraphQL` from the field's selections."""
+"""`$ctx.info.selectionSetList` and `selectionSetGraphQL`, from the query's own syntax tree."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionSetNode,
+    print_ast,
+)
+
+Fragments = Mapping[str, FragmentDefinitionNode]
 
 
-def _fields_of(selections: Iterable[Selection], type_name: str) -> Iterator[SelectedField]:
-    """Fields selected on `type_name`, through fragments whose condition names that type."""
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            if not selection.name.startswith("__"):
+def _fields_of(
+    selection_set: SelectionSetNode | None, type_name: str, fragments: Fragments
+) -> Iterator[FieldNode]:
+    """Fields selected on `type_name`, through fragments whose condition names that type.
+
+    As on AppSync, fields of fragments on other types (`... on Post` at `Query.node`) are
+    left out, and so are introspection fields.
+    """
+    if selection_set is None:
+        return
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if not selection.name.value.startswith("__"):
                 yield selection
-        elif isinstance(selection, InlineFragment | FragmentSpread):
+        elif isinstance(selection, InlineFragmentNode):
             condition = selection.type_condition
-            if condition is None or condition == type_name:
-                yield from _fields_of(selection.selections, condition or type_name)
+            if condition is None or condition.name.value == type_name:
+                yield from _fields_of(selection.selection_set, type_name, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None and fragment.type_condition.name.value == type_name:
+                yield from _fields_of(fragment.selection_set, type_name, fragments)
 
 
 def selection_set_list(
-    selections: Sequence[Selection], type_name: str, child_types: dict[str, str]
+    field_nodes: Sequence[FieldNode],
+    type_name: str,
+    child_types: Mapping[str, str],
+    fragments: Fragments,
 ) -> list[str]:
     """AppSync's list of `"a"`, `"a/b"` paths; aliased fields appear under the alias.
 
@@ -31,77 +54,41 @@ def selection_set_list(
     """
     paths: list[str] = []
 
-    def walk(items: Sequence[Selection], owner: str, prefix: str) -> None:
-        for selected in _fields_of(items, owner):
-            path = f"{prefix}{selected.alias or selected.name}"
-            paths.append(path)
-            if selected.selections:
-                child = child_types.get(f"{owner}.{selected.name}", "")
-                walk(selected.selections, child, path + "/")
+    def walk(selection_set: SelectionSetNode | None, owner: str, prefix: str) -> None:
+        for field in _fields_of(selection_set, owner, fragments):
+            path = f"{prefix}{(field.alias or field.name).value}"
+            if path not in paths:
+                paths.append(path)
+            if field.selection_set is not None:
+                child = child_types.get(f"{owner}.{field.name.value}", "")
+                walk(field.selection_set, child, path + "/")
 
-    walk(selections, type_name, "")
+    for node in field_nodes:
+        walk(node.selection_set, type_name, "")
     return paths
 
 
-def _literal(value: Any) -> str:
-    if isinstance(value, dict):
-        inner = ", ".join(f"{key}: {_literal(item)}" for key, item in value.items())
-        return "{" + inner + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(item) for item in value) + "]"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value)
-    return str(value)
+def selection_set_graphql(field_nodes: Sequence[FieldNode]) -> str:
+    """The selection set printed as GraphQL; named fragments stay as spreads."""
+    for node in field_nodes:
+        if node.selection_set is not None:
+            return print_ast(node.selection_set)
+    return ""
 
 
-def selection_set_graphql(selections: Sequence[Selection]) -> str:
-    """The selection set printed as GraphQL; named fragments stay as `... name`."""
-    if not selections:
-        return ""
-    lines: list[str] = []
-
-    def emit(items: Sequence[Selection], depth: int) -> None:
-        pad = "  " * depth
-        for selection in items:
-            if isinstance(selection, SelectedField):
-                head = f"{selection.alias}: {selection.name}" if selection.alias else selection.name
-                if selection.arguments:
-                    args = ", ".join(f"{k}: {_literal(v)}" for k, v in selection.arguments.items())
-                    head += f"({args})"
-                if selection.selections:
-                    lines.append(f"{pad}{head} {{")
-                    emit(selection.selections, depth + 1)
-                    lines.append(f"{pad}}}")
-                else:
-                    lines.append(f"{pad}{head}")
-            elif isinstance(selection, FragmentSpread):
-                lines.append(f"{pad}... {selection.name}")
-            elif isinstance(selection, InlineFragment):
-                condition = f" on {selection.type_condition}" if selection.type_condition else ""
-                lines.append(f"{pad}...{condition} {{")
-                emit(selection.selections, depth + 1)
-                lines.append(f"{pad}}}")
-
-    lines.append("{")
-    emit(selections, 1)
-    lines.append("}")
-    return "\n".join(lines)
-
-
-def filter_by_selection(data: Any, selections: Sequence[Selection], type_name: str) -> Any:
+def filter_by_selection(
+    data: Any, selection_set: SelectionSetNode | None, type_name: str, fragments: Fragments
+) -> Any:
     """AppSync filters an error's `data` by the query's selection set."""
     if isinstance(data, list):
-        return [filter_by_selection(item, selections, type_name) for item in data]
-    if not isinstance(data, dict) or not selections:
+        return [filter_by_selection(item, selection_set, type_name, fragments) for item in data]
+    if not isinstance(data, dict) or selection_set is None:
         return data
     out: dict[str, Any] = {}
-    for selected in _fields_of(selections, type_name):
-        if selected.name in data:
-            out[selected.alias or selected.name] = filter_by_selection(
-                data[selected.name], selected.selections, ""
+    for field in _fields_of(selection_set, type_name, fragments):
+        name = field.name.value
+        if name in data:
+            out[(field.alias or field.name).value] = filter_by_selection(
+                data[name], field.selection_set, "", fragments
             )
     return out

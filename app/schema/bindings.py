@@ -13,9 +13,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
 import strawberry
+from graphql import GraphQLResolveInfo
 
-FieldResolver = Callable[[Any, strawberry.Info, dict[str, Any]], Awaitable[Any]]
-"""`(source, info, arguments) -> value` for a field bound to a resolver."""
+FieldResolver = Callable[[Any, GraphQLResolveInfo[Any], dict[str, Any]], Awaitable[Any]]
+"""`(source, info, arguments) -> value` for a field bound to a resolver.
+
+`info` is graphql-core's: `context` is the request's context, `field_nodes`, `fragments`,
+`path` and `variable_values` describe the call.
+"""
 
 SubscriptionSource = Callable[[Any, strawberry.Info, dict[str, Any]], AsyncIterator[Any]]
 """`(root, info, arguments) -> async iterator of values` for a Subscription field."""

@@ -27,11 +27,12 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from app.schema.bindings import FieldBindings
-from app.schema.defects import ArgumentNameGuard, fix_is_one_of_introspection, refuse_sort_schema
+from app.schema.defects import fix_is_one_of_introspection, refuse_sort_schema
+from app.schema.direct import install_direct_resolvers
 from app.schema.generation import TypeGenerator
 from app.schema.resolution import default_resolver
 
-__all__ = ["ArgumentNameGuard", "build_strawberry_schema", "fix_is_one_of_introspection"]
+__all__ = ["build_strawberry_schema", "fix_is_one_of_introspection"]
 
 Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
 
@@ -57,10 +58,6 @@ def build_strawberry_schema(
     generated = TypeGenerator(gql_schema, bindings)
     generated.generate()
     types = generated.types
-    guard: list[Extension] = []
-    if generated.guarded:
-        guarded = frozenset(generated.guarded)
-        guard.append(lambda: ArgumentNameGuard(guarded))
     mutation, subscription = gql_schema.mutation_type, gql_schema.subscription_type
     schema = schema_class(
         query=types[query.name],
@@ -74,10 +71,11 @@ def build_strawberry_schema(
         schema_directives=generated.directives.applied(
             gql_schema.ast_node, *gql_schema.extension_ast_nodes
         ),
-        extensions=[*extensions, *guard],
+        extensions=list(extensions),
         config=_config(config, generated),
     )
     fix_is_one_of_introspection()
+    install_direct_resolvers(schema, gql_schema, bindings)
     return schema
 
 

@@ -44,13 +44,11 @@ from strawberry.types.enum import StrawberryEnumDefinition
 
 from app.schema.arguments import Converters, InputConverter, Parameter, signed
 from app.schema.bindings import FieldBindings
-from app.schema.defects import COLLIDING_ARGUMENTS
 from app.schema.directives import Directives
 from app.schema.literals import NO_DEFAULT, default_value
 from app.schema.names import python_name
 from app.schema.resolution import (
-    field_resolver,
-    property_resolver,
+    declaration,
     subscription_resolver,
     type_check,
     type_resolver,
@@ -67,8 +65,7 @@ class TypeGenerator:
 
     After `generate()`: `types` holds what each named type became (a class, an enum, a
     scalar's `NewType`, a union's annotation), `scalar_map` the scalars' definitions,
-    `renamed` the GraphQL names of default-resolved fields Python had to rename, and
-    `guarded` the fields that need `ArgumentNameGuard`.
+    and `renamed` the GraphQL names of default-resolved fields Python had to rename.
     """
 
     def __init__(self, gql_schema: GraphQLSchema, bindings: FieldBindings) -> None:
@@ -84,7 +81,6 @@ class TypeGenerator:
         self.converters = Converters()
         self.directives = Directives(gql_schema)
         self.renamed: dict[str, str] = {}
-        self.guarded: set[tuple[str, str]] = set()
         self.possible = {
             type_.name: frozenset(member.name for member in gql_schema.get_possible_types(type_))
             for type_ in self.named
@@ -187,21 +183,13 @@ class TypeGenerator:
     def _resolver(
         self, type_: GraphQLObjectType | GraphQLInterfaceType, name: str, field: GraphQLField
     ) -> Callable[..., Any] | None:
-        carried = bool(COLLIDING_ARGUMENTS & field.args.keys())
-        if carried:
-            self.guarded.add((type_.name, name))
-        bound = (
-            self.bindings.resolver(type_.name, name)
-            if isinstance(type_, GraphQLObjectType)
-            else None
-        )
-        if bound is not None:
-            resolve = field_resolver(bound, self.converters.spec(field.args), carried)
-        elif field.args:
-            resolve = property_resolver(name)
-        else:
+        """A resolver that only declares the field's arguments to Strawberry.
+
+        At request time fields resolve through `install_direct_resolvers`, which replaces it.
+        """
+        if not field.args:
             return None
-        return signed(resolve, self.parameters(field.args))
+        return signed(declaration(type_.name, name), self.parameters(field.args))
 
     def _input_fields(self, type_: GraphQLInputObjectType, cls: type) -> None:
         converter_fields = []

@@ -1,9 +1,8 @@
 """How the generated schema resolves fields and abstract types at request time.
 
-- A field without a bound resolver and without arguments is a plain Strawberry field, read
-  by `StrawberryConfig.default_resolver` (`source.get(name)` on dict sources, about as cheap
-  as graphql-core's own default resolver); one with arguments reads the same property.
-- A bound field's resolver awaits the bound `FieldResolver` with plain JSON arguments.
+- Query and mutation fields resolve through `app.schema.direct` (installed after the build);
+  here they only get placeholders that declare their arguments to Strawberry.
+- Subscription fields subscribe through the bound `SubscriptionSource`.
 - Abstract types are resolved by the `__typename` key of dict sources.
 """
 
@@ -16,47 +15,22 @@ import strawberry
 from graphql import GraphQLError, GraphQLResolveInfo, get_named_type
 
 from app.schema.arguments import ArgumentSpec, plain_arguments
-from app.schema.bindings import FieldResolver, SubscriptionSource
-from app.schema.defects import CarriedArguments, unwrap
+from app.schema.bindings import SubscriptionSource
 
 _NOT_A_MAP: Final[Any] = object()
 
 
-def field_resolver(fn: FieldResolver, spec: ArgumentSpec, carried: bool) -> Callable[..., Any]:
-    """The Strawberry resolver of a bound field: awaits `fn` with plain arguments.
+def declaration(type_name: str, field_name: str) -> Callable[..., Any]:
+    """A placeholder resolver that carries a field's argument signature for Strawberry.
 
-    `carried` is for fields with arguments `ArgumentNameGuard` moves into the source.
+    `install_direct_resolvers` replaces it on every query and mutation field, so it is
+    never called when serving; calling it means that step was skipped.
     """
-    if carried:
 
-        async def resolve_carried(root: Any, info: strawberry.Info, **kwargs: Any) -> Any:
-            source, arguments = unwrap(root, kwargs, spec)
-            return await fn(source, info, arguments)
+    def declared(root: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        raise RuntimeError(f"{type_name}.{field_name} was not given its direct resolver")
 
-        return resolve_carried
-
-    if not spec:
-
-        async def resolve_plain(root: Any, info: strawberry.Info) -> Any:
-            return await fn(root, info, {})
-
-        return resolve_plain
-
-    async def resolve(root: Any, info: strawberry.Info, **kwargs: Any) -> Any:
-        return await fn(root, info, plain_arguments(kwargs, spec))
-
-    return resolve
-
-
-def property_resolver(name: str) -> Callable[..., Any]:
-    """The default resolver of a field that declares arguments: the parent's property."""
-
-    def resolve(root: Any, info: strawberry.Info, **kwargs: Any) -> Any:
-        if type(root) is CarriedArguments:
-            root = root.source
-        return root.get(name) if isinstance(root, dict) else None
-
-    return resolve
+    return declared
 
 
 def subscription_resolver(

@@ -13,12 +13,9 @@ import uuid
 from typing import Any
 
 import orjson
-from graphql import GraphQLSyntaxError
+from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from strawberry.exceptions import MissingQueryError
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types.graphql import OperationType
 
 from app.execution.context import RequestContext, appsync_headers
 from app.execution.errors import (
@@ -27,6 +24,7 @@ from app.execution.errors import (
     format_graphql_error,
     request_error,
 )
+from app.execution.executor import OperationNotAllowed
 from app.service import Service
 
 logger = logging.getLogger("strawsync.http")
@@ -138,6 +136,7 @@ class GraphQLEndpoint:
     ) -> Response:
         context = RequestContext(
             request_id=request_id,
+            variables=variables or {},
             headers=appsync_headers(
                 [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
             ),
@@ -145,19 +144,15 @@ class GraphQLEndpoint:
         )
         try:
             async with asyncio.timeout(self.timeout):
-                result = await self.service.schema.execute(
+                result, syntax_error = await self.service.executor.execute(
                     query,
-                    variable_values=variables,
-                    context_value=context,
+                    variables=variables,
                     operation_name=operation_name,
-                    allowed_operation_types=allowed,
+                    context=context,
+                    allowed=allowed,
                 )
-        except InvalidOperationTypeError:
+        except OperationNotAllowed:
             raise BadRequest("Mutations are not allowed over GET; use POST.", 405) from None
-        except MissingQueryError:
-            raise BadRequest("Unable to parse GraphQL query.") from None
-        except CannotGetOperationTypeError as exc:
-            raise BadRequest(str(exc)) from None
         except TimeoutError:
             logger.warning("[%s] request timed out after %ss", request_id, self.timeout)
             timed_out = {
@@ -167,9 +162,7 @@ class GraphQLEndpoint:
             return json_response(timed_out, 200, request_id)
         errors = [format_graphql_error(error, request_id) for error in result.errors or ()]
         errors.extend(format_appended_error(error) for error in context.appended_errors)
-        status = 200
-        if result.errors and any(isinstance(e, GraphQLSyntaxError) for e in result.errors):
-            status = 400
+        status = 400 if syntax_error else 200
         payload: dict[str, Any] = {"data": result.data}
         if errors:
             payload["errors"] = errors

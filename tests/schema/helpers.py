@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from graphql import GraphQLSchema, get_introspection_query
+from graphql import GraphQLResolveInfo, GraphQLSchema, get_introspection_query
 
 from app.schema.bindings import FieldResolver, SubscriptionSource
 from app.schema.builder import build_strawberry_schema
@@ -56,7 +56,9 @@ class Recorder:
         if returns is None:
             return None
 
-        async def resolve(source: Any, info: strawberry.Info, arguments: dict[str, Any]) -> Any:
+        async def resolve(
+            source: Any, info: GraphQLResolveInfo[Any], arguments: dict[str, Any]
+        ) -> Any:
             self.calls.append((type_name, field_name, arguments))
             return returns(source, arguments)
 

@@ -7,15 +7,14 @@ passing, its workaround in `app/schema/defects.py` can go.
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Any
+from typing import Annotated
 
 import pytest
 import strawberry
 from graphql import build_schema, get_introspection_query, graphql_sync
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
-from app.schema.defects import ArgumentNameGuard, fix_is_one_of_introspection
+from app.schema.defects import fix_is_one_of_introspection
 from tests.schema.helpers import Recorder, build, load
 
 ONE_OF_SDL = """
@@ -42,23 +41,10 @@ def test_strawberry_accepts_an_argument_named_info() -> None:
     assert result.errors is None
 
 
-async def test_the_guard_is_installed_only_where_an_argument_needs_it() -> None:
-    def guards(schema: strawberry.Schema) -> list[ArgumentNameGuard]:
-        return [ext for ext in schema.get_extensions() if isinstance(ext, ArgumentNameGuard)]
-
-    assert guards(build("type Query { a(x: Int): Int }")) == []
+async def test_an_argument_named_info_reaches_its_resolver() -> None:
+    """Direct resolvers take graphql-core's call positionally, so `info` is just a name."""
     recorder = Recorder({("Query", "a"): lambda _source, args: args["info"]})
-    [guard] = guards(build("type Query { a(info: Int, b: Int): Int }", recorder))
-    assert guard.fields == frozenset({("Query", "a")})
-
-
-async def test_the_guard_is_outside_other_middleware() -> None:
-    class Tracing(SchemaExtension):
-        def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
-            return _next(root, info, *args, **kwargs)
-
-    recorder = Recorder({("Query", "a"): lambda _source, args: args["info"]})
-    schema = build("type Query { a(info: Int): Int }", recorder, extensions=[Tracing])
+    schema = build("type Query { a(info: Int): Int }", recorder)
     result = await schema.execute("{ a(info: 3) }")
     assert result.errors is None
     assert result.data == {"a": 3}

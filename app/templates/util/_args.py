@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.templates.api import TemplateRuntimeError
-from app.templates.util.java_lang import is_number, java_type_name
+from app.templates.java.lang import is_number, java_type_name
 
 
 def bad_argument(method: str, position: int, expected: str, value: Any) -> TemplateRuntimeError:

@@ -15,19 +15,20 @@ from app.templates.api import (
     TemplateError,
     TemplateErrorRaised,
     TemplateNamespace,
+    TemplateRuntimeError,
     UnauthorizedRaised,
 )
+from app.templates.java import regex
+from app.templates.java.lang import is_blank, is_number, to_string
 from app.templates.util import encoding, ids
 from app.templates.util._args import bool_arg, string_arg
 from app.templates.util.dynamodb import DYNAMODB
 from app.templates.util.http import HttpNamespace
-from app.templates.util.java_lang import is_blank, is_number, to_java_string
 from app.templates.util.json_java import parse_json, to_json
 from app.templates.util.lists import LISTS
 from app.templates.util.maps import MAPS
 from app.templates.util.math_util import MATH
 from app.templates.util.rds import RDS
-from app.templates.util.regex_java import java_matches
 from app.templates.util.strings import STRINGS
 from app.templates.util.time_util import TIME
 from app.templates.util.transform import TRANSFORM
@@ -71,7 +72,7 @@ class LogNamespace(TemplateNamespace):
 
 def format_log_message(message: object, arguments: tuple[object, ...]) -> str:
     """SLF4J `MessageFormatter`: each `{}` takes the next argument; `\\{}` stays literal."""
-    template = message if isinstance(message, str) else to_java_string(message)
+    template = message if isinstance(message, str) else to_string(message)
     if not arguments:
         return template
     out: list[str] = []
@@ -87,7 +88,7 @@ def format_log_message(message: object, arguments: tuple[object, ...]) -> str:
             position = found + 1
             continue
         out.append(template[position : found - 1] if double_escaped else template[position:found])
-        out.append(to_java_string(arguments[index]))
+        out.append(to_string(arguments[index]))
         index += 1
         position = found + 2
     out.append(template[position:])
@@ -267,7 +268,13 @@ class UtilNamespace(TemplateNamespace):
     def matches(self, pattern: object, data: object) -> bool:
         """Whether the whole of `data` matches the Java regular expression `pattern`."""
         method = "$util.matches"
-        return java_matches(string_arg(method, pattern), string_arg(method, data, 2))
+        expression = string_arg(method, pattern)
+        try:
+            return regex.matches(string_arg(method, data, 2), expression)
+        except regex.PatternSyntaxError as error:
+            raise TemplateRuntimeError(
+                f"Invalid regular expression '{expression}': {error.description}"
+            ) from None
 
     # Context ----------------------------------------------------------------------------------
 
@@ -290,8 +297,8 @@ class UtilNamespace(TemplateNamespace):
 def _template_error(
     message: object, error_type: object, data: object, error_info: object
 ) -> TemplateError:
-    text = message if isinstance(message, str) else to_java_string(message)
+    text = message if isinstance(message, str) else to_string(message)
     kind = error_type if error_type is None or isinstance(error_type, str) else None
     if error_type is not None and kind is None:
-        kind = to_java_string(error_type)
+        kind = to_string(error_type)
     return TemplateError(text, kind, data, error_info)

@@ -7,9 +7,13 @@ null is `{"NULL": null}`. Every helper `X` has an `XJson` twin returning `$util.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 from app.templates.api import TemplateNamespace, TemplateRuntimeError
+from app.templates.java.lang import is_number
 from app.templates.util._args import (
     bad_argument,
     list_arg,
@@ -17,7 +21,6 @@ from app.templates.util._args import (
     optional_string_arg,
     string_arg,
 )
-from app.templates.util.java_lang import is_number
 from app.templates.util.json_java import parse_json, to_json
 
 _S3_KEYS = ("key", "bucket", "region", "version")
@@ -45,6 +48,26 @@ def to_map_values(mapping: dict[str, Any]) -> dict[str, Any]:
     return {key: to_dynamodb(item) for key, item in mapping.items()}
 
 
+_P = ParamSpec("_P")
+
+
+def _json_twin(helper: Callable[_P, dict[str, Any]]) -> Callable[_P, str]:
+    """The `XJson` twin of helper `X`: same parameters, returns `$util.toJson(X(...))`."""
+
+    @functools.wraps(helper)
+    def twin(*args: _P.args, **kwargs: _P.kwargs) -> str:
+        return to_json(helper(*args, **kwargs))
+
+    twin.__name__ = f"{helper.__name__}Json"
+    twin.__qualname__ = f"{helper.__qualname__}Json"
+    twin.__doc__ = f"`$util.toJson` of `{helper.__name__}`."
+    twin.__annotations__ = {**helper.__annotations__, "return": "str"}
+    twin.__signature__ = inspect.signature(helper).replace(  # type: ignore[attr-defined]
+        return_annotation="str"
+    )
+    return twin
+
+
 class DynamoDBNamespace(TemplateNamespace):
     """`$util.dynamodb`."""
 
@@ -54,22 +77,19 @@ class DynamoDBNamespace(TemplateNamespace):
         """The typed value for `value`; lists become `L`, never `SS`/`NS`/`BS`."""
         return to_dynamodb(value)
 
-    def toDynamoDBJson(self, value: object) -> str:
-        return to_json(self.toDynamoDB(value))
+    toDynamoDBJson = _json_twin(toDynamoDB)
 
     def toString(self, value: object) -> dict[str, Any]:
         """`{"S": value}`."""
         return {"S": optional_string_arg("$util.dynamodb.toString", value)}
 
-    def toStringJson(self, value: object) -> str:
-        return to_json(self.toString(value))
+    toStringJson = _json_twin(toString)
 
     def toStringSet(self, values: object) -> dict[str, Any]:
         """`{"SS": [...]}`."""
         return {"SS": list(list_arg("$util.dynamodb.toStringSet", values))}
 
-    def toStringSetJson(self, values: object) -> str:
-        return to_json(self.toStringSet(values))
+    toStringSetJson = _json_twin(toStringSet)
 
     def toNumber(self, value: object) -> dict[str, Any]:
         """`{"N": value}`, the number kept as a JSON number."""
@@ -77,29 +97,25 @@ class DynamoDBNamespace(TemplateNamespace):
             raise bad_argument("$util.dynamodb.toNumber", 1, "a Number", value)
         return {"N": value}
 
-    def toNumberJson(self, value: object) -> str:
-        return to_json(self.toNumber(value))
+    toNumberJson = _json_twin(toNumber)
 
     def toNumberSet(self, values: object) -> dict[str, Any]:
         """`{"NS": [...]}`."""
         return {"NS": list(list_arg("$util.dynamodb.toNumberSet", values))}
 
-    def toNumberSetJson(self, values: object) -> str:
-        return to_json(self.toNumberSet(values))
+    toNumberSetJson = _json_twin(toNumberSet)
 
     def toBinary(self, value: object) -> dict[str, Any]:
         """`{"B": value}` for base64 text."""
         return {"B": optional_string_arg("$util.dynamodb.toBinary", value)}
 
-    def toBinaryJson(self, value: object) -> str:
-        return to_json(self.toBinary(value))
+    toBinaryJson = _json_twin(toBinary)
 
     def toBinarySet(self, values: object) -> dict[str, Any]:
         """`{"BS": [...]}` for a list of base64 texts."""
         return {"BS": list(list_arg("$util.dynamodb.toBinarySet", values))}
 
-    def toBinarySetJson(self, values: object) -> str:
-        return to_json(self.toBinarySet(values))
+    toBinarySetJson = _json_twin(toBinarySet)
 
     def toBoolean(self, value: object) -> dict[str, Any]:
         """`{"BOOL": value}`."""
@@ -107,36 +123,31 @@ class DynamoDBNamespace(TemplateNamespace):
             raise bad_argument("$util.dynamodb.toBoolean", 1, "a Boolean", value)
         return {"BOOL": value}
 
-    def toBooleanJson(self, value: object) -> str:
-        return to_json(self.toBoolean(value))
+    toBooleanJson = _json_twin(toBoolean)
 
     def toNull(self) -> dict[str, Any]:
         """`{"NULL": null}`."""
         return {"NULL": None}
 
-    def toNullJson(self) -> str:
-        return to_json(self.toNull())
+    toNullJson = _json_twin(toNull)
 
     def toList(self, values: object) -> dict[str, Any]:
         """`{"L": [...]}` with every item converted by `toDynamoDB`."""
         return to_dynamodb(list_arg("$util.dynamodb.toList", values))
 
-    def toListJson(self, values: object) -> str:
-        return to_json(self.toList(values))
+    toListJson = _json_twin(toList)
 
     def toMap(self, mapping: object) -> dict[str, Any]:
         """`{"M": {...}}` with every value converted by `toDynamoDB`."""
         return to_dynamodb(map_arg("$util.dynamodb.toMap", mapping))
 
-    def toMapJson(self, mapping: object) -> str:
-        return to_json(self.toMap(mapping))
+    toMapJson = _json_twin(toMap)
 
     def toMapValues(self, mapping: object) -> dict[str, Any]:
         """`toMap(m).M`: the converted values without the wrapper (e.g. `attributeValues`)."""
         return to_map_values(map_arg("$util.dynamodb.toMapValues", mapping))
 
-    def toMapValuesJson(self, mapping: object) -> str:
-        return to_json(self.toMapValues(mapping))
+    toMapValuesJson = _json_twin(toMapValues)
 
     def toS3Object(
         self, key: object, bucket: object, region: object, version: object = None
@@ -152,10 +163,7 @@ class DynamoDBNamespace(TemplateNamespace):
             reference["version"] = string_arg(method, version, 4)
         return {"S": to_json({"s3": reference})}
 
-    def toS3ObjectJson(
-        self, key: object, bucket: object, region: object, version: object = None
-    ) -> str:
-        return to_json(self.toS3Object(key, bucket, region, version))
+    toS3ObjectJson = _json_twin(toS3Object)
 
     def fromS3ObjectJson(self, text: object) -> dict[str, Any]:
         """The `{key, bucket, region[, version]}` map inside a stored S3 object reference."""

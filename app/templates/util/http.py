@@ -12,8 +12,8 @@ import re
 from typing import Any
 
 from app.templates.api import ExtensionCall, RenderScope, TemplateError, TemplateNamespace
+from app.templates.java.lang import to_string
 from app.templates.util._args import map_arg
-from app.templates.util.java_lang import to_java_string
 
 ADD_RESPONSE_HEADER = "addResponseHeader"
 RESPONSE_HEADER_ERROR = "ResponseHeaderError"
@@ -65,7 +65,7 @@ class HttpNamespace(TemplateNamespace):
         """Add one custom header to the HTTP response."""
         problem = _problem(name, value)
         if problem is None:
-            header_value = value if isinstance(value, str) else to_java_string(value)
+            header_value = value if isinstance(value, str) else to_string(value)
             assert isinstance(name, str)
             if _total_bytes(self._scope, name, header_value) > MAX_RESPONSE_HEADER_BYTES:
                 problem = (

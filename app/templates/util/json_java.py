@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from app.templates.api import TemplateRuntimeError
-from app.templates.util.java_lang import double_to_string, java_type_name
+from app.templates.java.lang import double_to_string, java_type_name
 
 # Jackson's default nesting limit for writing (StreamWriteConstraints, 2.16+) and reading.
 MAX_DEPTH = 1000
@@ -34,6 +34,66 @@ def quote(text: str) -> str:
 
 def to_json(value: Any) -> str:
     """`$util.toJson`: serialize a template value with Jackson's rules and key order."""
+    out: list[str] = []
+    try:
+        _write_plain(value, out, 0)
+    except _NotPlain:
+        return _to_json_checked(value)
+    return "".join(out)
+
+
+# How deep `_write_plain` goes before it leaves a value to `_to_json_checked`.
+_PLAIN_DEPTH = 32
+
+
+class _NotPlain(Exception):
+    """A value the fast path leaves to `_to_json_checked` (it then gives the answer)."""
+
+
+def _write_plain(value: Any, out: list[str], depth: int) -> None:
+    """The common case, fast: exact JSON types, string keys, finite doubles, shallow nesting.
+
+    Anything else raises `_NotPlain` (a cycle, being deep, raises it at `_PLAIN_DEPTH`), and
+    `to_json` starts again with `_to_json_checked`, which writes the same text for every
+    value written here and also makes the errors.
+    """
+    kind = type(value)
+    if kind is str:
+        out.append(quote(value))
+    elif kind is dict:
+        if depth == _PLAIN_DEPTH:
+            raise _NotPlain
+        separator = "{"
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            out.append(f"{separator}{quote(key)}:")
+            separator = ","
+            _write_plain(item, out, depth + 1)
+        out.append("{}" if separator == "{" else "}")
+    elif kind is list or kind is tuple:
+        if depth == _PLAIN_DEPTH:
+            raise _NotPlain
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _write_plain(item, out, depth + 1)
+        out.append("]")
+    elif value is None:
+        out.append("null")
+    elif kind is bool:
+        out.append("true" if value else "false")
+    elif kind is int:
+        out.append(str(value))
+    elif kind is float and not (math.isnan(value) or math.isinf(value)):
+        out.append(double_to_string(value))
+    else:
+        raise _NotPlain
+
+
+def _to_json_checked(value: Any) -> str:
+    """`to_json` for any value: cycles, nesting depth and unsupported types are errors."""
     out: list[str] = []
     # Each frame is an iterator of pending output pieces and values, so nesting depth is
     # bounded by MAX_DEPTH rather than by Python's recursion limit.

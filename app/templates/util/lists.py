@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from app.templates.api import TemplateNamespace
+from app.templates.java.lang import java_contains, java_string_sort_key, java_type_name
 from app.templates.util._args import bool_arg, list_arg, optional_string_arg
-from app.templates.util.java_lang import java_contains, java_string_sort_key, java_type_name
 
 MAX_SORT_ITEMS = 1000
 

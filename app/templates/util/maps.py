@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.templates.api import TemplateNamespace
+from app.templates.java.lang import java_contains
 from app.templates.util._args import list_arg, map_arg
-from app.templates.util.java_lang import java_contains
 
 
 class MapNamespace(TemplateNamespace):

@@ -7,8 +7,8 @@ import random
 from fractions import Fraction
 
 from app.templates.api import TemplateNamespace, TemplateRuntimeError
+from app.templates.java.lang import LONG_MAX, LONG_MIN
 from app.templates.util._args import double_arg, long_arg
-from app.templates.util.java_lang import LONG_MAX, LONG_MIN
 
 
 class MathNamespace(TemplateNamespace):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.templates.api import TemplateRuntimeError
-from app.templates.util.java_lang import to_java_string
+from app.templates.java.lang import to_string
 
 _RANGES = {"gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
 _LEAVES = {
@@ -83,5 +83,5 @@ def _field_clauses(field_name: str, operators: Any) -> list[dict[str, Any]]:
 
 def _unsupported(op: str, value: Any) -> TemplateRuntimeError:
     return TemplateRuntimeError(
-        f"Could not construct an Elasticsearch Query DSL from {op} and {to_java_string(value)}"
+        f"Could not construct an Elasticsearch Query DSL from {op} and {to_string(value)}"
     )

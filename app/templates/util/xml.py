@@ -16,8 +16,7 @@ from typing import Any, NoReturn
 from xml.parsers import expat
 
 from app.templates.api import TemplateNamespace, TemplateRuntimeError
-from app.templates.util._args import bool_arg, string_arg
-from app.templates.util.java_lang import (
+from app.templates.java.lang import (
     LONG_MAX,
     LONG_MIN,
     double_to_string,
@@ -25,6 +24,7 @@ from app.templates.util.java_lang import (
     java_hash_order,
     java_trim,
 )
+from app.templates.util._args import bool_arg, string_arg
 from app.templates.util.json_java import to_json
 
 CONTENT = "content"

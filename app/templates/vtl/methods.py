@@ -15,19 +15,20 @@ from collections.abc import Callable, Hashable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from app.templates.vtl import jregex
-from app.templates.vtl.javalang import (
+from app.templates.java import regex
+from app.templates.java.lang import (
     INT_MAX,
     INT_MIN,
     JavaError,
-    compare_numbers,
     int_value,
     java_class_name,
     java_equals,
+    java_trim,
     long_value,
-    nullable_equals,
+    string_hash,
     to_string,
 )
+from app.templates.vtl.operators import compare_numbers
 
 Method = Callable[..., Any]
 Table = dict[str, dict[int, Method]]
@@ -74,8 +75,8 @@ class MapEntry:
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, MapEntry)
-            and nullable_equals(self.key, other.key)
-            and nullable_equals(self.value, other.value)
+            and java_equals(self.key, other.key)
+            and java_equals(self.value, other.value)
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -231,15 +232,6 @@ def _char_at(s: str, index: Any) -> Any:
     return units[index]
 
 
-def _java_trim(s: str) -> str:
-    start, end = 0, len(s)
-    while start < end and s[start] <= " ":
-        start += 1
-    while end > start and s[end - 1] <= " ":
-        end -= 1
-    return s[start:end]
-
-
 def _string_fn(fn: Callable[..., Any]) -> Method:
     """A method whose every argument is a String/CharSequence."""
 
@@ -282,17 +274,10 @@ def _compare_to(s: str, other: Any, fold: bool = False) -> Any:
     return len(left) - len(right)
 
 
-def _hash_code(s: str) -> int:
-    value = 0
-    for unit in _units(s):
-        value = (31 * value + ord(unit)) & 0xFFFFFFFF
-    return value - (1 << 32) if value > INT_MAX else value
-
-
-def _split(s: str, regex: Any, limit: Any = 0) -> Any:
-    if not _string_arg(regex) or not _is_int(limit):
+def _split(s: str, pattern: Any, limit: Any = 0) -> Any:
+    if not _string_arg(pattern) or not _is_int(limit):
         return NO_METHOD
-    return jregex.split(s, regex, limit)
+    return regex.split(s, pattern, limit)
 
 
 _STRING: Table = {
@@ -305,20 +290,20 @@ _STRING: Table = {
     "charAt": {1: _char_at},
     "toUpperCase": {0: str.upper},
     "toLowerCase": {0: str.lower},
-    "trim": {0: _java_trim},
+    "trim": {0: java_trim},
     "startsWith": {1: _starts_with, 2: _starts_with},
     "endsWith": {1: _string_fn(lambda s, suffix: s.endswith(suffix))},
     "contains": {1: _string_fn(lambda s, part: part in s)},
     "concat": {1: _string_fn(lambda s, other: s + other)},
     "replace": {2: _string_fn(lambda s, old, new: s.replace(old, new))},
-    "replaceAll": {2: _string_fn(lambda s, rx, rep: jregex.replace(s, rx, rep, 0))},
-    "replaceFirst": {2: _string_fn(lambda s, rx, rep: jregex.replace(s, rx, rep, 1))},
-    "matches": {1: _string_fn(jregex.matches)},
+    "replaceAll": {2: _string_fn(lambda s, rx, rep: regex.replace(s, rx, rep, 0))},
+    "replaceFirst": {2: _string_fn(lambda s, rx, rep: regex.replace(s, rx, rep, 1))},
+    "matches": {1: _string_fn(regex.matches)},
     "split": {1: _split, 2: _split},
     "equalsIgnoreCase": {1: _equals_ignore_case},
     "compareTo": {1: _compare_to},
     "compareToIgnoreCase": {1: lambda s, other: _compare_to(s, other, True)},
-    "hashCode": {0: _hash_code},
+    "hashCode": {0: string_hash},
     "intern": {0: lambda s: s},
 }
 
@@ -387,14 +372,14 @@ def _list_add_all(items: list[Any], *args: Any) -> Any:
 
 def _list_index_of(items: list[Any], value: Any) -> int:
     for index, item in enumerate(items):
-        if nullable_equals(value, item):
+        if java_equals(value, item):
             return index
     return -1
 
 
 def _list_last_index_of(items: list[Any], value: Any) -> int:
     for index in range(len(items) - 1, -1, -1):
-        if nullable_equals(value, items[index]):
+        if java_equals(value, items[index]):
             return index
     return -1
 
@@ -492,7 +477,7 @@ def _map_remove(mapping: dict[Any, Any], key: Any, *value: Any) -> Any:
     if not isinstance(key, Hashable):
         return None if not value else False
     if value:
-        if key in mapping and nullable_equals(mapping[key], value[0]):
+        if key in mapping and java_equals(mapping[key], value[0]):
             del mapping[key]
             return True
         return False
@@ -530,7 +515,7 @@ _MAP: Table = {
     "remove": {1: _map_remove, 2: _map_remove},
     "containsKey": {1: lambda mapping, key: isinstance(key, Hashable) and key in mapping},
     "containsValue": {
-        1: lambda mapping, value: any(nullable_equals(value, item) for item in mapping.values())
+        1: lambda mapping, value: any(java_equals(value, item) for item in mapping.values())
     },
     "keySet": {0: lambda mapping: list(mapping)},
     "values": {0: lambda mapping: list(mapping.values())},

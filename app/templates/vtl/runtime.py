@@ -17,15 +17,8 @@ from types import MappingProxyType, MethodType
 from typing import Any
 
 from app.templates.api import TemplateNamespace, TemplateRuntimeError
-from app.templates.vtl import javalang, limits, methods
-from app.templates.vtl.javalang import (
-    JavaError,
-    int_value,
-    is_number,
-    java_class_name,
-    to_string,
-    vtl_add,
-)
+from app.templates.java.lang import JavaError, int_value, is_number, java_class_name, to_string
+from app.templates.vtl import limits, methods, operators
 from app.templates.vtl.methods import NO_METHOD, VOID, JavaClass, Marker, Table
 
 # What a namespace attribute may hold for a template to see it.
@@ -274,7 +267,7 @@ def check_string(text: str) -> str:
 
 
 def add(left: Any, right: Any) -> Any:
-    result = vtl_add(left, right)
+    result = operators.vtl_add(left, right)
     if type(result) is str and len(result) > limits.MAX_OUTPUT_BYTES:
         raise TemplateRuntimeError(limits.OUTPUT_TOO_LARGE)
     return result
@@ -407,15 +400,15 @@ HELPERS: Mapping[str, Any] = MappingProxyType(
         "STOP": StopRender,
         "RETURN": ReturnSignal,
         "BUF": Buffer,
-        "SUB": javalang.vtl_sub,
-        "MUL": javalang.vtl_mul,
-        "DIV": javalang.vtl_div,
-        "MOD": javalang.vtl_mod,
-        "EQ": javalang.vtl_eq,
-        "NE": javalang.vtl_ne,
-        "LT": javalang.vtl_lt,
-        "LE": javalang.vtl_le,
-        "GT": javalang.vtl_gt,
-        "GE": javalang.vtl_ge,
+        "SUB": operators.vtl_sub,
+        "MUL": operators.vtl_mul,
+        "DIV": operators.vtl_div,
+        "MOD": operators.vtl_mod,
+        "EQ": operators.vtl_eq,
+        "NE": operators.vtl_ne,
+        "LT": operators.vtl_lt,
+        "LE": operators.vtl_le,
+        "GT": operators.vtl_gt,
+        "GE": operators.vtl_ge,
     }
 )

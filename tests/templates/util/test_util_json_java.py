@@ -7,7 +7,7 @@ import math
 import pytest
 
 from app.templates.api import TemplateRuntimeError
-from app.templates.util.json_java import parse_json, to_json
+from app.templates.util.json_java import _to_json_checked, parse_json, to_json
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,33 @@ def test_parse_json_ignores_text_after_a_complete_value() -> None:
 def test_parse_json_rejects_what_jackson_rejects(text: str) -> None:
     with pytest.raises(TemplateRuntimeError, match="Unable to parse JSON"):
         parse_json(text)
+
+
+def _nested(depth: int) -> object:
+    value: object = "x"
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [1, 2.5, None, True, "é\n"], "b": {}, "c": ()},
+        {1: "int key", 2.5: "double key", False: "boolean key"},
+        {"a": [math.nan, math.inf], "b": (1, -0.0)},
+        _nested(31),
+        _nested(32),
+        _nested(33),
+        _nested(200),
+    ],
+)
+def test_to_json_fast_path_writes_what_the_checked_walk_writes(value: object) -> None:
+    assert to_json(value) == _to_json_checked(value)
+
+
+def test_to_json_errors_come_from_the_checked_walk() -> None:
+    with pytest.raises(TemplateRuntimeError, match="null key"):
+        to_json({"a": [{None: 1}]})
+    with pytest.raises(TemplateRuntimeError, match="of type object"):
+        to_json([1, {"a": object()}])

@@ -1,19 +1,24 @@
-"""`java.util.regex` on top of Python's `re`, for `String.matches/replaceAll/replaceFirst/split`.
+"""`java.util.regex` on top of Python's `re`: `Pattern.matches`, `replaceAll/First`, `split`.
 
 Most patterns templates use mean the same in both dialects. This module rewrites the
-Java-only spellings, compiles with `re.ASCII` (Java's `\\w \\d \\s \\b` are ASCII unless a
-pattern asks otherwise), applies Java's replacement-string rules (`$1`, `${name}`, `\\$`)
-and Java's `split` rules (trailing empty strings dropped, no empty leading string for a
-zero-width match). A pattern Python cannot express fails like an invalid Java pattern.
+Java-only spellings (`\\Q...\\E`, `(?<name>`, `\\k<name>`, `\\z`, `\\Z`, `\\h`, `\\v`, `\\R`,
+`\\x{...}`, `\\0nn`, `\\p{Alpha}`, `\\p{Lu}` and friends), compiles with `re.ASCII` (Java's
+`\\w \\d \\s \\b` and case folding are ASCII unless a pattern asks otherwise), applies Java's
+replacement-string rules (`$1`, `${name}`, `\\$`) and Java's `split` rules (trailing empty
+strings dropped, no empty leading string for a zero-width match). A pattern Python cannot
+express fails like an invalid Java pattern: with `PatternSyntaxError`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections.abc import Callable
 
-from app.templates.vtl.javalang import JavaError
+from app.templates.java.lang import JavaError
 
+# POSIX and java.lang.Character classes: US-ASCII, as Java defines them by default.
 _POSIX = {
     "Lower": "a-z",
     "Upper": "A-Z",
@@ -34,19 +39,62 @@ _POSIX = {
 }
 _HSPACE = " \\t\\xA0\\u1680\\u180E\\u2000-\\u200A\\u202F\\u205F\\u3000"
 _VSPACE = "\\n\\x0B\\f\\r\\x85\\u2028\\u2029"
-_PATTERN_ERROR = "java.util.regex.PatternSyntaxException"
+_LAST_CODE_POINT = 0x10FFFF
+
+
+class PatternSyntaxError(JavaError):
+    """`java.util.regex.PatternSyntaxException`: `description` of what is wrong in `pattern`."""
+
+    def __init__(self, description: str, pattern: str, index: int) -> None:
+        self.description = description
+        self.pattern = pattern
+        self.index = index
+        super().__init__(
+            "java.util.regex.PatternSyntaxException", f"{description} near index {index}\n{pattern}"
+        )
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile a Java regex, raising JavaError(PatternSyntaxException) when it is invalid."""
+    """Compile a Java regex, raising `PatternSyntaxError` when it is invalid or unsupported."""
     try:
         return re.compile(_translate(pattern), re.ASCII)
     except (re.error, ValueError, OverflowError) as exc:
-        raise JavaError(_PATTERN_ERROR, f"{exc} near index {_index(exc)}\n{pattern}") from exc
+        raise PatternSyntaxError(str(exc), pattern, getattr(exc, "pos", None) or 0) from exc
 
 
-def _index(exc: Exception) -> int:
-    return getattr(exc, "pos", None) or 0
+def matches(text: str, regex: str) -> bool:
+    """`String.matches` / `Pattern.matches`: the whole input must match, not just a part."""
+    return compile_pattern(regex).fullmatch(text) is not None
+
+
+def replace(text: str, regex: str, replacement: str, count: int) -> str:
+    """`replaceAll` (count 0) or `replaceFirst` (count 1)."""
+    pattern = compile_pattern(regex)
+    return pattern.sub(_replacement(replacement, pattern), text, count=count)
+
+
+def split(text: str, regex: str, limit: int = 0) -> list[str]:
+    """`String.split(regex, limit)` with Java's rules, not Python's `re.split`."""
+    pattern = compile_pattern(regex)
+    parts: list[str] = []
+    index = 0
+    for match in pattern.finditer(text):
+        if limit > 0 and len(parts) >= limit - 1:
+            break
+        if index == 0 and match.start() == 0 and match.end() == 0:
+            continue
+        parts.append(text[index : match.start()])
+        index = match.end()
+    if index == 0:
+        return [text]
+    parts.append(text[index:])
+    if limit == 0:
+        while parts and parts[-1] == "":
+            parts.pop()
+    return parts
+
+
+# --- pattern translation -----------------------------------------------------------------------
 
 
 def _translate(pattern: str) -> str:
@@ -66,13 +114,11 @@ def _translate(pattern: str) -> str:
                 continue
             if nxt in "pP":
                 name, i = _property_name(pattern, i + 2)
-                chars = _POSIX.get(name[2:] if name.startswith("Is") else name)
-                if chars is None:
-                    raise ValueError(f"Unknown character property name {{{name}}}")
                 negate = nxt == "P"
-                out.append(
-                    chars if in_class and not negate else f"[{'^' if negate else ''}{chars}]"
-                )
+                if in_class:
+                    out.append(_property_members(name, negate))
+                else:
+                    out.append(f"[{'^' if negate else ''}{_property_members(name, False)}]")
                 continue
             i += 2
             if nxt == "h":
@@ -128,6 +174,7 @@ def _translate(pattern: str) -> str:
                 out.append("^")
                 i += 1
             if pattern.startswith("]", i):
+                # Java, like Python, takes a leading `]` as a literal member.
                 out.append("\\]")
                 i += 1
             continue
@@ -141,12 +188,58 @@ def _translate(pattern: str) -> str:
 
 
 def _property_name(pattern: str, i: int) -> tuple[str, int]:
+    """The name after `\\p` / `\\P` (`\\pL` or `\\p{Alpha}`) and the index after it."""
     if pattern.startswith("{", i):
         end = pattern.find("}", i)
         if end < 0:
             raise ValueError("Unclosed character family")
         return pattern[i + 1 : end], end + 1
     return pattern[i : i + 1], i + 1
+
+
+@functools.cache
+def _property_members(name: str, negate: bool) -> str:
+    """A character-class body for `\\p{name}` (`\\P{name}` when `negate`).
+
+    `name` is a POSIX class (`Alpha`, `IsAlpha`) or a Unicode general category (`L`, `Lu`,
+    `IsLu`, `general_category=Lu`). The negated body is spelled out, so that it can stand
+    inside a class (`[\\P{Digit}x]`), where Python has no way to nest `[^...]`. Computed
+    once per name and kept: the table is derived from the name and `unicodedata` alone, so
+    the cache holds constants, never request data.
+    """
+    bare = name.removeprefix("Is")
+    posix = _POSIX.get(bare)
+    if posix is not None:
+        if not negate:
+            return posix
+        # The POSIX classes are US-ASCII: everything above it is outside them.
+        member = re.compile(f"[{posix}]").match
+        outside = _code_point_ranges(lambda code: member(chr(code)) is None, last=0x7F)
+        return outside + f"\\x80-\\U{_LAST_CODE_POINT:08X}"
+    category = bare.removeprefix("general_category=")
+    if len(category) in (1, 2) and category[0] in "LMNPSZC":
+        return _code_point_ranges(
+            lambda code: unicodedata.category(chr(code)).startswith(category) != negate
+        )
+    raise ValueError(f"Unknown character property name {{{name}}}")
+
+
+def _code_point_ranges(inside: Callable[[int], bool], last: int = _LAST_CODE_POINT) -> str:
+    """A character-class body listing every code point up to `last` for which `inside` holds."""
+    ranges: list[str] = []
+    start = -1
+    for code in range(last + 2):
+        member = code <= last and inside(code)
+        if member and start < 0:
+            start = code
+        elif not member and start >= 0:
+            end = code - 1
+            ranges.append(f"\\U{start:08X}" + (f"-\\U{end:08X}" if end > start else ""))
+            start = -1
+    return "".join(ranges)
+
+
+# --- replacement strings -----------------------------------------------------------------------
 
 
 def _replacement(template: str, pattern: re.Pattern[str]) -> Callable[[re.Match[str]], str]:
@@ -208,34 +301,3 @@ def _replacement(template: str, pattern: re.Pattern[str]) -> Callable[[re.Match[
         )
 
     return expand
-
-
-def replace(text: str, regex: str, replacement: str, count: int) -> str:
-    """`replaceAll` (count 0) or `replaceFirst` (count 1)."""
-    pattern = compile_pattern(regex)
-    return pattern.sub(_replacement(replacement, pattern), text, count=count)
-
-
-def matches(text: str, regex: str) -> bool:
-    return compile_pattern(regex).fullmatch(text) is not None
-
-
-def split(text: str, regex: str, limit: int = 0) -> list[str]:
-    """`String.split(regex, limit)` with Java's rules, not Python's `re.split`."""
-    pattern = compile_pattern(regex)
-    parts: list[str] = []
-    index = 0
-    for match in pattern.finditer(text):
-        if limit > 0 and len(parts) >= limit - 1:
-            break
-        if index == 0 and match.start() == 0 and match.end() == 0:
-            continue
-        parts.append(text[index : match.start()])
-        index = match.end()
-    if index == 0:
-        return [text]
-    parts.append(text[index:])
-    if limit == 0:
-        while parts and parts[-1] == "":
-            parts.pop()
-    return parts
