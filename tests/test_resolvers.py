@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,15 @@ def test_runtime_template_errors_are_logged_with_file_line_and_column(
         + "]"
         in server.log()
     )
+
+
+def test_request_headers_as_appsync_shows_them(api: httpx.Client) -> None:
+    response = api.post(
+        "/graphql",
+        json={"query": "{ headers }"},
+        headers=[("x-custom", "one"), ("X-Custom", "two"), ("cookie", "secret=1")],
+    )
+    headers = json.loads(response.json()["data"]["headers"])
+    assert headers["x-custom"] == ["one", "two"]
+    assert headers["content-type"] == "application/json"
+    assert "cookie" not in headers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,25 +20,33 @@ class RequestContext:
 
     request_id: str
     variables: Mapping[str, Any] = field(default_factory=dict)
-    headers: Mapping[str, Any] = field(default_factory=dict)
+    raw_headers: Sequence[tuple[bytes, bytes]] = ()
     source_ip: str | None = None
     domain_name: str | None = None
     identity: Any = None
     auth_type: str | None = None
     appended_errors: list[LocatedTemplateError] = field(default_factory=list)
     per_request: dict[Any, Any] = field(default_factory=dict)
+    _headers: dict[str, Any] | None = None
+
+    @property
+    def headers(self) -> dict[str, Any]:
+        """AppSync's `$ctx.request.headers`, decoded on first use and then kept."""
+        if self._headers is None:
+            self._headers = appsync_headers(self.raw_headers)
+        return self._headers
 
     @property
     def request_info(self) -> dict[str, Any]:
-        """`$ctx.request`: a fresh dict per template, since templates may mutate it."""
-        return {"headers": dict(self.headers), "domainName": self.domain_name}
+        """`$ctx.request`: a fresh map per template; the headers map is shared by the request."""
+        return {"headers": self.headers, "domainName": self.domain_name}
 
 
-def appsync_headers(raw: list[tuple[str, str]]) -> dict[str, Any]:
+def appsync_headers(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, Any]:
     """Headers as AppSync shows them: repeated names become lists; cookies are never exposed."""
     headers: dict[str, Any] = {}
-    for name, value in raw:
-        key = name.lower()
+    for raw_name, raw_value in raw:
+        key, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
         if key == "cookie":
             continue
         if key in headers:

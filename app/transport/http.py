@@ -17,7 +17,7 @@ from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from app.execution.context import RequestContext, appsync_headers
+from app.execution.context import RequestContext
 from app.execution.errors import (
     MALFORMED_REQUEST,
     format_appended_error,
@@ -137,9 +137,7 @@ class GraphQLEndpoint:
         context = RequestContext(
             request_id=request_id,
             variables=variables or {},
-            headers=appsync_headers(
-                [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-            ),
+            raw_headers=request.headers.raw,
             source_ip=request.client.host if request.client else None,
         )
         try:

@@ -15,7 +15,8 @@ class BodyTooLarge(Exception):
 class BodySizeLimitMiddleware:
     """Answers 413 to any HTTP request whose body is larger than `max_bytes`.
 
-    Checks `Content-Length` up front and counts streamed bytes for chunked bodies.
+    Checks `Content-Length` up front and counts streamed bytes for chunked bodies; a request
+    that declares a valid length within the limit passes through untouched.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -33,10 +34,13 @@ class BodySizeLimitMiddleware:
                 try:
                     declared = int(value)
                 except ValueError:
-                    declared = 0
+                    declared = self.max_bytes + 1
                 if declared > self.max_bytes:
                     await self._reject(send)
                     return
+                # The HTTP server frames the body by Content-Length: it cannot be longer.
+                await self.app(scope, receive, send)
+                return
         received = 0
         response_started = False
 
