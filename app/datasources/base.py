@@ -34,7 +34,7 @@ class InvalidRequestError(Exception):
         super().__init__(message)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Invocation:
     """One data source call: the evaluated request plus what Lambda-style sources need."""
 

@@ -84,6 +84,11 @@ class MappingTemplate:
         """Whether rendering needs `$ctx.info.selectionSet*` (costly to compute)."""
         return "selectionSet" in self.source
 
+    @property
+    def uses_extensions(self) -> bool:
+        """Whether the template can reach `$extensions` (only then is it built)."""
+        return "extensions" in self.source
+
 
 @dataclass(frozen=True, slots=True)
 class FunctionDef:

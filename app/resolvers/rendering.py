@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from app.templates.json_output import parse_template_output
 from app.templates.util import build_extensions, build_util
 
 logger = logging.getLogger("strawsync.templates")
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "error": logging.ERROR}
 
 
 @dataclass(slots=True)
@@ -38,6 +38,17 @@ class FieldSite:
     request_id: str
     auth_type: str | None
     info: GraphQLResolveInfo[Any]
+
+    def log(self, level: str, message: str) -> None:
+        """`$util.log.*` from this field's templates, tagged with the request id."""
+        logger.log(
+            _LEVELS.get(level.lower(), logging.INFO),
+            "[%s] %s.%s: %s",
+            self.request_id,
+            self.type_name,
+            self.field_name,
+            message,
+        )
 
     @property
     def path(self) -> tuple[str | int, ...]:
@@ -58,23 +69,6 @@ class FieldSite:
         )
 
 
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "error": logging.ERROR}
-
-
-def _log_from_template(site: FieldSite) -> Callable[[str, str], None]:
-    def log(level: str, message: str) -> None:
-        logger.log(
-            _LEVELS.get(level.lower(), logging.INFO),
-            "[%s] %s.%s: %s",
-            site.request_id,
-            site.type_name,
-            site.field_name,
-            message,
-        )
-
-    return log
-
-
 def render(
     template: MappingTemplate,
     ctx: dict[str, Any],
@@ -86,8 +80,9 @@ def render(
 
     Raises FieldError for `$util.error`, `$util.unauthorized` and template failures.
     """
-    scope = RenderScope(auth_type=site.auth_type, log=_log_from_template(site), template_kind=kind)
-    variables = template_variables(ctx, build_util(scope), build_extensions(scope))
+    scope = RenderScope(auth_type=site.auth_type, log=site.log, template_kind=kind)
+    extensions = build_extensions(scope) if template.uses_extensions else None
+    variables = template_variables(ctx, build_util(scope), extensions)
     try:
         return template.template.render(variables, scope)
     except TemplateErrorRaised as raised:
