@@ -1,0 +1,1 @@
+"""Strawsync's benchmark harness: `python -m benchmarks` (see benchmarks/README.md)."""
