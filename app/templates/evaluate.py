@@ -80,7 +80,7 @@ def evaluate_template(
     `$util.authType()`; `template_kind` (`request` or `response`) matters to the
     `$extensions` calls that AppSync allows in response templates only.
     """
-    ctx = _context(context)
+    ctx = context_from_json(context)
     logs: list[str] = []
     scope = RenderScope(
         auth_type=auth_type,
@@ -122,7 +122,7 @@ def evaluate_template(
     return outcome(result.output)
 
 
-def _context(context: Mapping[str, Any]) -> dict[str, Any]:
+def context_from_json(context: Mapping[str, Any]) -> dict[str, Any]:
     """`$ctx` from EvaluateMappingTemplate's context JSON; the caller's data is not mutated."""
     if not isinstance(context, Mapping):
         raise ValueError("The context must be a JSON object.")

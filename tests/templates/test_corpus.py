@@ -93,7 +93,7 @@ def test_corpus_case(case: Case) -> None:
     spec = case.spec
     template = spec["template"]
     if "pad_to_bytes" in spec:
-        template = _pad(template, spec["pad_to_bytes"])
+        template = pad_to(template, spec["pad_to_bytes"])
     result = evaluate_template(
         template,
         spec.get("context") or {},
@@ -181,7 +181,7 @@ def _check_json_output(text: str | None, message: str | None) -> None:
     assert raised.value.message == message
 
 
-def _pad(template: str, size: int) -> str:
+def pad_to(template: str, size: int) -> str:
     """`template` followed by a `##` comment that makes it exactly `size` UTF-8 bytes."""
     filler = size - len(template.encode("utf-8")) - len("##")
     assert filler >= 0, "pad_to_bytes is smaller than the template"

@@ -97,10 +97,10 @@ def _narrow(value: int | float, bits: int) -> int:
 def to_string(value: Any) -> str:
     """`String.valueOf(value)`: what Java prints for a template value (and Velocity renders).
 
-    Collections are walked with an explicit stack, so deeply nested values cannot exhaust
-    Python's recursion limit. A collection that holds itself prints `(this Map)` or
-    `(this Collection)`, as Java's do; one that holds itself indirectly is an error (Java
-    would overflow its stack).
+    Collections nested at any depth print (past a few dozen levels, with an explicit stack
+    rather than recursion, so Python's recursion limit does not apply). A collection that
+    holds itself prints `(this Map)` or `(this Collection)`, as Java's do; one that holds
+    itself indirectly is an error (Java would overflow its stack).
     """
     kind = type(value)
     if kind is str:
@@ -129,6 +129,8 @@ def to_string(value: Any) -> str:
 
 # How deep `_plain_string` goes before it leaves a value to `_walked_string`.
 _PLAIN_DEPTH = 32
+_SCALARS = frozenset({str, bool, int, float, type(None)})
+_COLLECTIONS = (dict, list, tuple)
 
 
 class _TooDeep(Exception):
@@ -166,10 +168,6 @@ def _plain_string(value: dict[Any, Any] | list[Any] | tuple[Any, ...], depth: in
         else:
             parts.append("(this Collection)" if item is value else _plain_string(item, depth + 1))
     return "[" + ", ".join(parts) + "]"
-
-
-_SCALARS = frozenset({str, bool, int, float, type(None)})
-_COLLECTIONS = (dict, list, tuple)
 
 
 _END = object()

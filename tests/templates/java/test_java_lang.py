@@ -13,6 +13,7 @@ import pytest
 
 from app.templates.api import TemplateNamespace, TemplateRuntimeError
 from app.templates.java.lang import (
+    _walked_string,
     double_to_string,
     int_value,
     is_blank,
@@ -114,6 +115,20 @@ def test_to_string_handles_deep_nesting() -> None:
     for _ in range(5000):
         value = [value]
     assert to_string(value) == "[" * 5001 + "]" * 5001
+
+
+def _nested(depth: int) -> Any:
+    value: Any = [1.5, "x"]
+    for level in range(depth):
+        value = [value, None] if level % 2 else {"k": value, 1: True}
+    return value
+
+
+@pytest.mark.parametrize("depth", [0, 1, 31, 32, 33, 100])
+def test_to_string_fast_path_prints_what_the_walk_prints(depth: int) -> None:
+    value: list[Any] = [_nested(depth)]
+    value.append(value)  # a direct self-reference at the top
+    assert to_string(value) == _walked_string(value)
 
 
 def test_to_string_of_java_objects_inside_collections() -> None:
