@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.service import Service
 from app.transport.evaluate import evaluate_endpoint
@@ -21,13 +22,26 @@ GRAPHQL_PATH = "/graphql"
 EVALUATE_PATH = "/_strawsync/evaluate"
 
 
-def create_app(service: Service, *, graphiql: bool = True) -> Starlette:
+class StrawsyncApp:
+    """The served ASGI app: HTTP requests to `/graphql` go straight to the GraphQL endpoint
+    (behind the body limit); everything else, lifespan included, to the Starlette app."""
+
+    def __init__(self, graphql: ASGIApp, app: Starlette) -> None:
+        self.graphql = graphql
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == GRAPHQL_PATH:
+            await self.graphql(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def create_app(service: Service, *, graphiql: bool = True) -> StrawsyncApp:
     """An ASGI app serving `service`: `/graphql`, GraphiQL at `/`, `/health`."""
     page = graphiql_html(GRAPHQL_PATH, service.example_query) if graphiql else None
     endpoint = GraphQLEndpoint(service, page)
-
-    async def graphql(request: Request) -> Response:
-        return await endpoint(request)
+    max_bytes = service.definition.limits.max_body_bytes
 
     async def index(request: Request) -> Response:
         if page is None:
@@ -47,15 +61,13 @@ def create_app(service: Service, *, graphiql: bool = True) -> Starlette:
 
     routes = [
         Route("/", index, methods=["GET"]),
-        Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
         Route("/health", health, methods=["GET"]),
     ]
     if service.definition.evaluate_endpoint:
         routes.append(Route(EVALUATE_PATH, evaluate_endpoint, methods=["POST"]))
-    return Starlette(
+    app = Starlette(
         routes=routes,
-        middleware=[
-            Middleware(BodySizeLimitMiddleware, max_bytes=service.definition.limits.max_body_bytes)
-        ],
+        middleware=[Middleware(BodySizeLimitMiddleware, max_bytes=max_bytes)],
         lifespan=lifespan,
     )
+    return StrawsyncApp(BodySizeLimitMiddleware(endpoint.asgi, max_bytes), app)

@@ -16,9 +16,11 @@ import orjson
 from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from app.execution.context import RequestContext
 from app.execution.errors import (
+    INTERNAL_FAILURE,
     MALFORMED_REQUEST,
     format_appended_error,
     format_graphql_error,
@@ -26,6 +28,7 @@ from app.execution.errors import (
 )
 from app.execution.executor import OperationNotAllowed
 from app.service import Service
+from app.transport.limits import BodyTooLarge
 
 logger = logging.getLogger("strawsync.http")
 
@@ -100,6 +103,19 @@ class GraphQLEndpoint:
         self.service = service
         self.graphiql = graphiql
         self.timeout = service.definition.limits.request_timeout_seconds
+
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one HTTP request as a plain ASGI app (the hot path skips Starlette's router)."""
+        try:
+            response = await self(Request(scope, receive))
+        except BodyTooLarge:
+            raise  # answered with 413 by the body limit around this endpoint
+        except Exception:
+            request_id = str(uuid.uuid4())
+            logger.exception("[%s] unexpected error in the GraphQL endpoint", request_id)
+            payload = {"errors": [request_error("An internal error occurred.", INTERNAL_FAILURE)]}
+            response = json_response(payload, 500, request_id)
+        await response(scope, receive, send)
 
     async def __call__(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
