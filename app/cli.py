@@ -132,6 +132,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from app.service import describe, load_service
     from app.transport.asgi import create_app
+    from app.transport.serving import server_config
 
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -142,17 +143,7 @@ def _serve(args: argparse.Namespace) -> int:
         return _report(error)
     logging.getLogger("strawsync").info("loaded %s", describe(service))
     app = create_app(service, graphiql=not args.no_graphiql)
-    config = uvicorn.Config(
-        app,
-        host=args.host,
-        port=args.port,
-        loop="auto",
-        http="auto",
-        lifespan="on",
-        log_level=args.log_level,
-        timeout_graceful_shutdown=30,
-        server_header=False,
-    )
+    config = server_config(app, host=args.host, port=args.port, log_level=args.log_level)
     uvicorn.Server(config).run()
     return 0
 

@@ -30,47 +30,23 @@ from graphql import (
     GraphQLObjectType,
     GraphQLResolveInfo,
     GraphQLSchema,
-    TypeDefinitionNode,
     build_ast_schema,
     concat_ast,
     execute,
     parse,
     validate,
 )
-from graphql.language import DirectiveDefinitionNode
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.schema.prelude import PRELUDE_SDL
+from app.transport.serving import server_config
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCHEMA = ROOT / "schema.graphql"
 CACHE_SIZE = 1024
-
-# AppSync's built-in scalars and directives, declared plainly so `build_ast_schema` accepts
-# an AppSync SDL. Only the names the SDL does not define itself are added.
-APPSYNC_SCALARS = (
-    "AWSDate",
-    "AWSTime",
-    "AWSDateTime",
-    "AWSTimestamp",
-    "AWSEmail",
-    "AWSJSON",
-    "AWSURL",
-    "AWSPhone",
-    "AWSIPAddress",
-)
-APPSYNC_DIRECTIVES = {
-    "aws_subscribe": "directive @aws_subscribe(mutations: [String]) on FIELD_DEFINITION",
-    "aws_auth": "directive @aws_auth(cognito_groups: [String]) on FIELD_DEFINITION",
-    "aws_api_key": "directive @aws_api_key on FIELD_DEFINITION | OBJECT",
-    "aws_iam": "directive @aws_iam on FIELD_DEFINITION | OBJECT",
-    "aws_oidc": "directive @aws_oidc on FIELD_DEFINITION | OBJECT",
-    "aws_lambda": "directive @aws_lambda on FIELD_DEFINITION | OBJECT",
-    "aws_cognito_user_pools": (
-        "directive @aws_cognito_user_pools(cognito_groups: [String]) on FIELD_DEFINITION | OBJECT"
-    ),
-}
 
 Resolver = Callable[..., Any]
 
@@ -86,25 +62,11 @@ RESOLVERS: dict[tuple[str, str], Resolver] = {
 }
 
 
-def appsync_prelude(document: DocumentNode) -> str:
-    """SDL declaring the AppSync scalars and directives `document` uses but does not define."""
-    defined = {
-        definition.name.value
-        for definition in document.definitions
-        if isinstance(definition, TypeDefinitionNode | DirectiveDefinitionNode)
-    }
-    lines = [f"scalar {name}" for name in APPSYNC_SCALARS if name not in defined]
-    lines += [sdl for name, sdl in APPSYNC_DIRECTIVES.items() if name not in defined]
-    return "\n".join(lines)
-
-
 def build_schema(sdl: str) -> GraphQLSchema:
-    """The SDL as a graphql-core schema, with the baseline resolvers attached."""
-    document = parse(sdl)
-    prelude = appsync_prelude(document)
-    if prelude:
-        document = concat_ast([parse(prelude), document])
-    schema = build_ast_schema(document)
+    """The SDL as a graphql-core schema, with the baseline resolvers attached.
+
+    AppSync's prelude is declared plainly (graphql-core's default scalar behaviour)."""
+    schema = build_ast_schema(concat_ast([parse(PRELUDE_SDL), parse(sdl)]))
     for (type_name, field_name), resolver in RESOLVERS.items():
         object_type = schema.get_type(type_name)
         if isinstance(object_type, GraphQLObjectType) and field_name in object_type.fields:
@@ -165,18 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
     app = create_app(build_schema(args.schema.read_text(encoding="utf-8")))
-    # The same settings as `strawsync serve` (app/cli.py), so only the app differs.
-    config = uvicorn.Config(
-        app,
-        host=args.host,
-        port=args.port,
-        loop="auto",
-        http="auto",
-        lifespan="on",
-        log_level=args.log_level,
-        timeout_graceful_shutdown=30,
-        server_header=False,
-    )
+    # The same settings as `strawsync serve`, so only the app differs.
+    config = server_config(app, host=args.host, port=args.port, log_level=args.log_level)
     uvicorn.Server(config).run()
     return 0
 
