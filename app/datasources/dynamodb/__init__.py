@@ -1,0 +1,1 @@
+"""The AMAZON_DYNAMODB data source, and DynamoDB Local started for the user."""
