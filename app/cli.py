@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"bind address ({DEFAULT_HOST})")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT})")
     serve.add_argument("--no-graphiql", action="store_true", help="do not serve GraphiQL")
+    serve.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="keep the local DynamoDB's data in memory (throwaway runs)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     validate = commands.add_parser("validate", help="check the whole API definition")
@@ -64,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
         help="where to install it (default: $STRAWSYNC_CACHE_DIR, else ~/.cache/strawsync)",
     )
     return parser
+
+
+def _progress(message: str) -> None:
+    print(f"strawsync: {message}", file=sys.stderr, flush=True)
 
 
 def _report(error: DefinitionError) -> int:
@@ -167,7 +176,7 @@ def _serve(args: argparse.Namespace) -> int:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     try:
-        service = load_service(args.project)
+        service = load_service(args.project, in_memory=args.in_memory, progress=_progress)
     except DefinitionError as error:
         return _report(error)
     logging.getLogger("strawsync").info("loaded %s", describe(service))

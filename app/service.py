@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -16,6 +16,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
 from app.datasources.base import DataSource
+from app.datasources.dynamodb.local_runtime import LocalDynamoDB, dynamodb_sources
 from app.datasources.registry import DATA_SOURCE_TYPES
 from app.definition.loader import load_definition
 from app.definition.model import ApiDefinition
@@ -51,8 +52,11 @@ class Service:
     executor: Executor
     data_sources: Mapping[str, DataSource]
     example_query: str | None
+    local_dynamodb: LocalDynamoDB
 
     async def start(self) -> None:
+        """Start local engines first (they give data sources their endpoints)."""
+        await self.local_dynamodb.start()
         for data_source in self.data_sources.values():
             await data_source.start()
 
@@ -60,14 +64,20 @@ class Service:
         for data_source in self.data_sources.values():
             with contextlib.suppress(Exception):
                 await data_source.close()
+        await self.local_dynamodb.stop()
 
 
 def build_service(
-    definition: ApiDefinition, data_sources: Mapping[str, DataSource] | None = None
+    definition: ApiDefinition,
+    data_sources: Mapping[str, DataSource] | None = None,
+    *,
+    in_memory: bool = False,
+    progress: Callable[[str], None] = logger.info,
 ) -> Service:
     """Create the data sources and the schema for a loaded definition (no I/O yet).
 
-    `data_sources` replaces the ones the definition would create (embedding, tests).
+    `data_sources` replaces the ones the definition would create (embedding, tests);
+    `in_memory` keeps a local DynamoDB's data in memory instead of `.strawsync/dynamodb/`.
     """
     if data_sources is None:
         data_sources = {
@@ -91,12 +101,21 @@ def build_service(
         executor=Executor(graphql_schema(schema)),
         data_sources=MappingProxyType(data_sources),
         example_query=example.read_text(encoding="utf-8") if example.is_file() else None,
+        local_dynamodb=LocalDynamoDB(
+            definition.project_dir,
+            dynamodb_sources(data_sources),
+            in_memory=in_memory,
+            progress=progress,
+        ),
     )
 
 
-def load_service(project_dir: Path) -> Service:
+def load_service(
+    project_dir: Path, *, in_memory: bool = False, progress: Callable[[str], None] = logger.info
+) -> Service:
     """Load, check and assemble a project; raises DefinitionError listing every problem."""
-    return build_service(load_definition(project_dir, VtlEngine()))
+    definition = load_definition(project_dir, VtlEngine())
+    return build_service(definition, in_memory=in_memory, progress=progress)
 
 
 def describe(service: Service) -> dict[str, Any]:

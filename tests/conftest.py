@@ -13,7 +13,7 @@ from tests.support.server import REPO, RunningServer, serve
 
 @pytest.fixture(scope="session")
 def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    with serve(REPO, tmp_path_factory.mktemp("logs")) as server:
+    with serve(REPO, tmp_path_factory.mktemp("logs"), ["--in-memory"]) as server:
         yield server
 
 

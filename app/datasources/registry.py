@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from app.datasources.base import DataSourceType
+from app.datasources.dynamodb.source import DynamoDBType
 from app.datasources.none import NoneType
 
 KNOWN_APPSYNC_TYPES = frozenset(
@@ -22,4 +23,6 @@ KNOWN_APPSYNC_TYPES = frozenset(
     }
 )
 
-DATA_SOURCE_TYPES: Mapping[str, DataSourceType] = MappingProxyType({"NONE": NoneType()})
+DATA_SOURCE_TYPES: Mapping[str, DataSourceType] = MappingProxyType(
+    {"NONE": NoneType(), "AMAZON_DYNAMODB": DynamoDBType()}
+)

@@ -76,10 +76,14 @@ async def _call_data_source(
 
 
 def _set_outcome(ctx: dict[str, Any], outcome: _Outcome) -> None:
-    ctx["result"] = outcome.result
+    """`$ctx.result` and `$ctx.error`. A failed call may still carry a result, as AppSync
+    gives one: the current item after a failed condition, a batch's processed part, a
+    transaction's `cancellationReasons`."""
     if outcome.error is not None:
+        ctx["result"] = outcome.error.data
         ctx["error"] = {"message": outcome.error.message, "type": outcome.error.error_type}
     else:
+        ctx["result"] = outcome.result
         ctx.pop("error", None)
 
 

@@ -138,7 +138,9 @@ class BotocoreCredentials:
             self._source = botocore.session.Session().get_credentials()
         if self._source is None:
             if self._allow_local:
-                return Credentials("strawsync-local", "strawsync-local")
+                return Credentials(
+                    "strawsynclocal", "strawsynclocal"
+                )  # letters only: DynamoDB Local 3
             raise DynamoDBError(
                 "MissingCredentials",
                 "No AWS credentials found (environment, shared files, SSO or instance role).",

@@ -29,7 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from app.datasources.base import BaseDataSource, ConfigProblem, DataSource, Invocation
-from app.datasources.dynamodb.client import CredentialSource, DynamoDBClient, RetryPolicy
+from app.datasources.dynamodb.client import (
+    Credentials,
+    CredentialSource,
+    DynamoDBClient,
+    RetryPolicy,
+    static_credentials,
+)
 from app.datasources.dynamodb.conflicts import ConflictHandlers, no_handlers
 from app.datasources.dynamodb.context import OperationContext
 from app.datasources.dynamodb.operations import run
@@ -37,6 +43,9 @@ from app.datasources.dynamodb.tokens import TokenSealer, decode_key, resolve_key
 from app.definition.model import DataSourceDef
 
 DEFAULT_REGION = "us-east-1"
+
+
+LOCAL_ACCESS_KEY = "local"
 
 
 class DynamoDBDataSource(BaseDataSource):
@@ -63,6 +72,16 @@ class DynamoDBDataSource(BaseDataSource):
         self._retry = retry
         self._client: DynamoDBClient | None = None
         self._tokens: TokenSealer | None = None
+
+    def use_local_engine(self, endpoint: str, region: str) -> None:
+        """Point this data source at a DynamoDB Local started for it, before `start()`.
+
+        Local engines get fixed credentials: the user's AWS credentials never leave for it,
+        and DynamoDB Local 3 accepts only letters and digits in an access key.
+        """
+        self.endpoint = endpoint
+        self.region = region
+        self._credentials = static_credentials(Credentials(LOCAL_ACCESS_KEY, LOCAL_ACCESS_KEY))
 
     @property
     def client(self) -> DynamoDBClient:

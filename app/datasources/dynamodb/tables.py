@@ -50,17 +50,25 @@ def _key(raw: Mapping[str, Any]) -> KeyAttribute:
 
 
 def _projection(raw: Any) -> str | tuple[str, ...]:
-    if isinstance(raw, Mapping):
-        return tuple(str(name) for name in raw.get("include", ()))
-    return str(raw or "ALL")
+    """`{type: ALL|KEYS_ONLY|INCLUDE, nonKeyAttributes: [...]}`; ALL when absent."""
+    if not isinstance(raw, Mapping) or raw.get("type", "ALL") == "ALL":
+        return "ALL"
+    if raw["type"] == "INCLUDE":
+        return tuple(str(name) for name in raw.get("nonKeyAttributes", ()))
+    return str(raw["type"])
 
 
 def table_spec(table_name: str, raw: Mapping[str, Any]) -> TableSpec:
-    """The `config.table` block of a data source (already validated) as a TableSpec."""
+    """The `config.table` block of a data source (already validated) as a TableSpec.
+
+    The block: `hashKey {name, type}`, `rangeKey`, `localSecondaryIndexes` and
+    `globalSecondaryIndexes` (`indexName`, `hashKey` for global ones, `rangeKey`,
+    `projection`), `stream {viewType}`.
+    """
     hash_key = _key(raw["hashKey"])
     local = tuple(
         Index(
-            str(index["name"]),
+            str(index["indexName"]),
             hash_key,
             _key(index["rangeKey"]),
             _projection(index.get("projection")),
@@ -69,7 +77,7 @@ def table_spec(table_name: str, raw: Mapping[str, Any]) -> TableSpec:
     )
     global_ = tuple(
         Index(
-            str(index["name"]),
+            str(index["indexName"]),
             _key(index["hashKey"]),
             _key(index["rangeKey"]) if index.get("rangeKey") else None,
             _projection(index.get("projection")),
@@ -82,8 +90,14 @@ def table_spec(table_name: str, raw: Mapping[str, Any]) -> TableSpec:
         range_key=_key(raw["rangeKey"]) if raw.get("rangeKey") else None,
         local_indexes=local,
         global_indexes=global_,
-        stream=raw.get("stream"),
+        stream=_stream(raw.get("stream")),
     )
+
+
+def _stream(raw: Any) -> str | None:
+    if not isinstance(raw, Mapping):
+        return None
+    return str(raw.get("viewType", "NEW_AND_OLD_IMAGES"))
 
 
 def _key_schema(hash_key: KeyAttribute, range_key: KeyAttribute | None) -> list[dict[str, str]]:
