@@ -47,6 +47,16 @@ def _parser() -> argparse.ArgumentParser:
     print_schema = commands.add_parser("print-schema", help="print the API's SDL")
     _project(print_schema)
 
+    provision = commands.add_parser(
+        "provision", help="create missing DynamoDB tables; report drift, change nothing else"
+    )
+    _project(provision)
+
+    seed = commands.add_parser("seed", help="load items from a JSON file into tables")
+    seed.add_argument("file", type=Path, help='{"Table": [item, ...]} or a list with --table')
+    seed.add_argument("--table", help="the table, when FILE is a plain list (or to pick one)")
+    _project(seed)
+
     evaluate = commands.add_parser(
         "eval-template", help="evaluate a mapping template, like AppSync's EvaluateMappingTemplate"
     )
@@ -165,6 +175,25 @@ def _setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tables(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from app.datasources.dynamodb.commands import provision_command, seed_command
+    from app.progress import ProgressBar
+    from app.service import load_service
+
+    try:
+        service = load_service(args.project, progress=_progress)
+    except DefinitionError as error:
+        return _report(error)
+    with ProgressBar(args.command) as bar:
+        if args.command == "provision":
+            return asyncio.run(provision_command(args.project, service.data_sources, bar))
+        return asyncio.run(
+            seed_command(args.project, service.data_sources, args.file, args.table, bar)
+        )
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -194,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(args.project)
     if args.command == "print-schema":
         return _print_schema(args.project)
+    if args.command in ("provision", "seed"):
+        return _tables(args)
     if args.command == "eval-template":
         return _eval_template(args)
     if args.command == "setup":

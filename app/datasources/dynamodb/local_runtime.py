@@ -81,6 +81,7 @@ class LocalDynamoDB:
         self.in_memory = in_memory
         self.progress = progress
         self._engine: DynamoDBLocal | None = None
+        self.report = ProvisionReport()
         data_dir = project_data_dir(project_dir)
         for source in sources:
             if not in_memory and source.default_key_file is None:
@@ -102,13 +103,30 @@ class LocalDynamoDB:
         self.progress(f"DynamoDB Local listening on {endpoint} ({where})")
         for source in self.sources:
             source.use_local_engine(endpoint, LOCAL_REGION)
-        report = await provision_tables(
+        self.report = await provision_tables(
             endpoint, LOCAL_REGION, table_specs(self.sources), self.progress
         )
-        if report.created:
-            self.progress(f"created tables: {', '.join(report.created)}")
+        if self.report.created:
+            self.progress(f"created tables: {', '.join(self.report.created)}")
 
     async def stop(self) -> None:
         if self._engine is not None:
             await self._engine.stop()
             self._engine = None
+
+
+async def provision_remote(
+    sources: list[DynamoDBDataSource], progress: Callable[[str], None]
+) -> ProvisionReport:
+    """Provision the tables of data sources that name an endpoint or a region."""
+    report = ProvisionReport()
+    groups: dict[tuple[str | None, str], list[DynamoDBDataSource]] = {}
+    for source in sources:
+        if not needs_local_engine(source):
+            groups.setdefault((source.endpoint, source.region), []).append(source)
+    for (endpoint, region), group in groups.items():
+        part = await provision_tables(endpoint, region, table_specs(group), progress)
+        report.created += part.created
+        report.unchanged += part.unchanged
+        report.drifted.update(part.drifted)
+    return report

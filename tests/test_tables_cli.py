@@ -1,0 +1,78 @@
+"""`strawsync provision` and `strawsync seed` on a project's own DynamoDB Local."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from tests.support.projects import copy_sample, write_project
+from tests.support.server import serve
+from tests.test_validate import run_cli
+
+
+def test_provision_seed_then_serve(tmp_path: Path, logs_dir: Path) -> None:
+    (tmp_path / "api").mkdir()
+    project = copy_sample(tmp_path / "api")
+
+    first = run_cli("provision", "--project", str(project))
+    assert first.returncode == 0, first.stderr
+    assert "2 created, 0 unchanged, 0 drifted" in first.stderr
+
+    again = run_cli("provision", "--project", str(project))
+    assert again.returncode == 0, again.stderr
+    assert "0 created, 2 unchanged, 0 drifted" in again.stderr
+
+    events = [{"id": f"seed-{n:02d}", "name": f"Event {n}", "version": 1} for n in range(30)]
+    seed_file = tmp_path / "events.json"
+    seed_file.write_text(json.dumps({"AppSyncEventTable": events}))
+    seeded = run_cli("seed", str(seed_file), "--project", str(project))
+    assert seeded.returncode == 0, seeded.stderr
+    assert "AppSyncEventTable: 30 items written" in seeded.stderr
+
+    with serve(project, logs_dir) as server, httpx.Client(base_url=server.url) as http:
+        body = http.post(
+            "/graphql", json={"query": "{ listEvents(limit: 100) { items { id name } } }"}
+        ).json()
+    names = {item["id"]: item["name"] for item in body["data"]["listEvents"]["items"]}
+    assert names == {event["id"]: event["name"] for event in events}
+
+
+def test_provision_reports_drift_and_changes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "api").mkdir()
+    project = copy_sample(tmp_path / "api")
+    assert run_cli("provision", "--project", str(project)).returncode == 0
+    settings = (
+        (project / "strawsync.yaml")
+        .read_text()
+        .replace(
+            "        hashKey: {name: id, type: S}\n",
+            "        hashKey: {name: id, type: S}\n        stream: {viewType: NEW_IMAGE}\n",
+            1,
+        )
+    )
+    write_project(project, {"strawsync.yaml": settings})
+    drifted = run_cli("provision", "--project", str(project))
+    assert drifted.returncode == 1
+    assert "table AppSyncEventTable: stream is None, declared NEW_IMAGE (not changed)" in (
+        drifted.stderr
+    )
+    assert "0 created, 1 unchanged, 1 drifted" in drifted.stderr
+    still = run_cli("provision", "--project", str(project))
+    assert "1 drifted" in still.stderr
+
+
+def test_seed_refuses_bad_files(tmp_path: Path) -> None:
+    (tmp_path / "api").mkdir()
+    project = copy_sample(tmp_path / "api")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = run_cli("seed", str(bad), "--project", str(project))
+    assert result.returncode == 2
+    assert "bad.json" in result.stderr
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps({"NoSuchTable": [{"id": "1"}]}))
+    result = run_cli("seed", str(unknown), "--project", str(project))
+    assert result.returncode == 2
+    assert "NoSuchTable" in result.stderr
