@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: setup
 	$(BIN)/strawsync serve --project . $(ARGS)
 
 lint: $(STAMP)
