@@ -113,6 +113,14 @@ def _projection_request(projection: str | tuple[str, ...]) -> dict[str, Any]:
     return {"ProjectionType": projection}
 
 
+def _index_request(index: Index) -> dict[str, Any]:
+    return {
+        "IndexName": index.name,
+        "KeySchema": _key_schema(index.hash_key, index.range_key),
+        "Projection": _projection_request(index.projection),
+    }
+
+
 def create_table_request(spec: TableSpec) -> dict[str, Any]:
     """DynamoDB's CreateTable parameters for `spec` (on-demand billing)."""
     attributes: dict[str, str] = {}
@@ -132,23 +140,9 @@ def create_table_request(spec: TableSpec) -> dict[str, Any]:
         "BillingMode": "PAY_PER_REQUEST",
     }
     if spec.local_indexes:
-        request["LocalSecondaryIndexes"] = [
-            {
-                "IndexName": index.name,
-                "KeySchema": _key_schema(index.hash_key, index.range_key),
-                "Projection": _projection_request(index.projection),
-            }
-            for index in spec.local_indexes
-        ]
+        request["LocalSecondaryIndexes"] = [_index_request(i) for i in spec.local_indexes]
     if spec.global_indexes:
-        request["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": index.name,
-                "KeySchema": _key_schema(index.hash_key, index.range_key),
-                "Projection": _projection_request(index.projection),
-            }
-            for index in spec.global_indexes
-        ]
+        request["GlobalSecondaryIndexes"] = [_index_request(i) for i in spec.global_indexes]
     if spec.stream:
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": spec.stream}
     return request
