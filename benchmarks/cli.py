@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks import machine, report, servers
+from benchmarks.dynamodb_session import DynamoDBSession
 from benchmarks.loadgen import LoadResult, can_install, choose
 from benchmarks.runner import ScenarioResult, Settings, run_scenario
 from benchmarks.scenarios import GRAPHQL_CORE, SCENARIOS, STRAWSYNC, Scenario
@@ -97,12 +98,13 @@ def _start_servers(
     scenarios: Sequence[Scenario],
     project: Path,
     cpus: set[int] | None,
+    env: dict[str, str] | None = None,
 ) -> dict[str, servers.Server]:
     """Every server the scenarios name, each started once; `stack` stops them."""
     running: dict[str, servers.Server] = {}
     for name in dict.fromkeys(n for s in scenarios for n in (s.target, s.baseline)):
         print(f"starting {name}: {specs[name].description}", file=sys.stderr)
-        server = servers.start(specs[name], project, RESULTS / "logs", cpus)
+        server = servers.start(specs[name], project, RESULTS / "logs", cpus, env)
         stack.callback(server.stop)
         running[name] = server
         native = server.native_modules()
@@ -112,6 +114,18 @@ def _start_servers(
         if missing:
             print(f"  warning: {name} runs without {', '.join(missing)}", file=sys.stderr)
     return running
+
+
+def _stand_in(scenario: Scenario, specs: dict[str, servers.ServerSpec]) -> Scenario:
+    """With --stand-in, a scenario whose baseline is not graphql-core gets a second copy of
+    its own baseline as the target (graphql-core ones get the `strawsync` stand-in)."""
+    if scenario.baseline == GRAPHQL_CORE:
+        return scenario
+    name = f"{scenario.baseline}-stand-in"
+    specs[name] = replace(
+        specs[scenario.baseline], name=name, description=f"stand-in: {scenario.baseline}"
+    )
+    return replace(scenario, target=name, path=scenario.path_for("baseline"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -130,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         specs[STRAWSYNC] = replace(
             specs[GRAPHQL_CORE], name=STRAWSYNC, description="stand-in: graphql-core baseline"
         )
+        scenarios = [_stand_in(scenario, specs) for scenario in scenarios]
     server_cpus, loadgen_cpus = _pinning(args.no_pin)
     generator = choose(
         args.loadgen, install=can_install() and not args.no_install, cpus=loadgen_cpus
@@ -140,8 +155,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"load generator: {loadgen}", file=sys.stderr)
 
     with ExitStack() as stack:
+        project, env = args.project, None
+        if any(scenario.dynamodb for scenario in scenarios):
+            # One engine for the session, on the load generator's CPU: the server under test
+            # keeps a core to itself, and both sides read the same engine and items.
+            session = DynamoDBSession(
+                args.project, cpus=loadgen_cpus, progress=lambda line: print(line, file=sys.stderr)
+            )
+            stack.callback(session.stop)
+            session.start()
+            project, env = session.project, session.environment()
         try:
-            running = _start_servers(stack, specs, scenarios, args.project, server_cpus)
+            running = _start_servers(stack, specs, scenarios, project, server_cpus, env)
         except servers.ServerError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
@@ -159,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server_info = {
             name: {
                 "description": server.spec.description,
-                "command": shlex.join(server.spec.command(server.port, args.project)),
+                "command": shlex.join(server.spec.command(server.port, project)),
                 "native": server.native_modules(),
             }
             for name, server in running.items()

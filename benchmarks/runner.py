@@ -67,9 +67,10 @@ class CheckFailed(RuntimeError):
     pass
 
 
-def check(scenario: Scenario, server: Server) -> None:
+def check(scenario: Scenario, server: Server, role: str = "target") -> None:
     """One request before the run: 200, JSON, no `errors`, and the expected `data`."""
-    status, body = post(server, scenario.path, scenario.body(), dict(scenario.headers))
+    path = scenario.path_for(role)
+    status, body = post(server, path, scenario.body(), dict(scenario.headers))
     problem = None
     if status != 200:
         problem = f"status {status}"
@@ -77,6 +78,8 @@ def check(scenario: Scenario, server: Server) -> None:
         problem = "errors in the response"
     elif scenario.expect is not None and body.get("data") != scenario.expect:
         problem = f"data is not {scenario.expect!r}"
+    elif scenario.validate is not None:
+        problem = scenario.validate(body.get("data"))
     if problem:
         raise CheckFailed(f"{scenario.name} on {server.spec.name}: {problem}: {body!r:.500}")
 
@@ -92,8 +95,8 @@ def run_scenario(
     progress: Progress,
 ) -> ScenarioResult:
     target, baseline = servers[scenario.target], servers[scenario.baseline]
-    for server in (baseline, target):
-        check(scenario, server)
+    for role, server in (("baseline", baseline), ("target", target)):
+        check(scenario, server, role)
     runs = {
         role: Runs(server.spec.name)
         for role, server in (("target", target), ("baseline", baseline))
@@ -105,20 +108,24 @@ def run_scenario(
         if index % 2:
             order.reverse()
         for role, server in order:
-            result = measure(scenario, server, generator, settings)
+            result = measure(scenario, server, generator, settings, scenario.path_for(role))
             runs[role].results.append(result)
             progress(scenario, index, role, result)
     return ScenarioResult(scenario, runs["target"], runs["baseline"])
 
 
 def measure(
-    scenario: Scenario, server: Server, generator: LoadGenerator, settings: Settings
+    scenario: Scenario,
+    server: Server,
+    generator: LoadGenerator,
+    settings: Settings,
+    path: str | None = None,
 ) -> LoadResult:
     def load(duration: int) -> Load:
         return Load(
             host=HOST,
             port=server.port,
-            path=scenario.path,
+            path=path or scenario.path,
             body=scenario.body(),
             concurrency=settings.concurrency,
             duration=duration,

@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -40,6 +40,13 @@ def _strawsync(port: int, project: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def _aioboto3(port: int, project: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "benchmarks.baseline_dynamodb", "--project", str(project),
+        "--host", HOST, "--port", str(port), "--log-level", "warning",
+    ]  # fmt: skip
+
+
 def _graphql_core(port: int, project: Path) -> list[str]:
     return [
         sys.executable, "-m", "benchmarks.baseline_app",
@@ -57,7 +64,11 @@ SERVERS: dict[str, ServerSpec] = {
             "bare Starlette + graphql-core, cached parse and validation (baseline_app.py)",
             _graphql_core,
         ),
-        # ServerSpec("graphql-core-dynamodb", "...", _graphql_core_dynamodb),  # getEvent/listEvents
+        ServerSpec(
+            "aioboto3",
+            "bare Starlette + one aioboto3 client, a route per query (baseline_dynamodb.py)",
+            _aioboto3,
+        ),
     )
 }
 
@@ -120,8 +131,16 @@ class Server:
         self.log.close()
 
 
-def start(spec: ServerSpec, project: Path, log_dir: Path, cpus: set[int] | None = None) -> Server:
-    """Start `spec` on a free port and wait until its health check answers 200."""
+def start(
+    spec: ServerSpec,
+    project: Path,
+    log_dir: Path,
+    cpus: set[int] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Server:
+    """Start `spec` on a free port and wait until its health check answers 200.
+
+    `env` is added to this process's environment for the server."""
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{spec.name}.log"
@@ -133,6 +152,7 @@ def start(spec: ServerSpec, project: Path, log_dir: Path, cpus: set[int] | None 
         stdout=log,
         stderr=subprocess.STDOUT,
         preexec_fn=pin_to(cpus),
+        env={**os.environ, **env} if env else None,
     )
     server = Server(spec, port, process, log_path, log)
     try:
