@@ -4,6 +4,11 @@ Requests arrive already typed (`$util.dynamodb.*`), but in AppSync's looser dial
 may be JSON numbers (`{"N": 12345}`), `NULL` is `null` rather than `true`, and binaries are
 decoded with RFC 2045 rules. Results follow boto3's `TypeDeserializer` adapted to JSON:
 numbers become int or float (not Decimal), sets become lists, binaries stay base64.
+
+Why not boto3's `TypeSerializer`/`TypeDeserializer` themselves: they convert between typed
+values and Python objects (`Decimal`, `bytes`, `set`), while this path never leaves the wire
+JSON. Deserialising with boto3 would decode every binary and build every `Decimal` only to
+undo both for `$ctx.result`, and `TypeSerializer` refuses the floats AppSync templates send.
 """
 
 from __future__ import annotations
