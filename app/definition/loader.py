@@ -19,29 +19,24 @@ from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLSchema
 
-from app.datasources.registry import DATA_SOURCE_TYPES, KNOWN_APPSYNC_TYPES
 from app.definition.model import (
     MAX_PIPELINE_FUNCTIONS,
     VERSION_2018,
     ApiDefinition,
-    AuthProvider,
-    AuthType,
     DataSourceDef,
     FunctionDef,
-    Limits,
     MappingTemplate,
     Origin,
     ResolverDef,
     ResolverKind,
-    freeze,
 )
-from app.definition.yaml_source import YamlDocument, YamlSyntaxError, parse_yaml
+from app.definition.settings import SettingsLoader
+from app.definition.yaml_source import YamlDocument
 from app.problems import DefinitionError, Problem
 from app.schema.sdl import load_sdl
 from app.templates.api import TemplateEngine, TemplateSyntaxError
 
 SCHEMA_FILE = "schema.graphql"
-SETTINGS_FILE = "strawsync.yaml"
 RESOLVERS_DIR = "resolvers"
 FUNCTIONS_DIR = "functions"
 TEMPLATES_DIR = "mapping_templates"
@@ -50,8 +45,6 @@ YAML_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_BEFORE_TEMPLATE = "{}"
 DEFAULT_AFTER_TEMPLATE = "$util.toJson($ctx.result)"
 
-_SETTINGS_KEYS = frozenset({"name", "authentication", "dataSources", "limits", "evaluateEndpoint"})
-_DATA_SOURCE_KEYS = frozenset({"name", "type", "description", "config"})
 _RESOLVER_KEYS = frozenset(
     {
         "typeName",
@@ -74,17 +67,11 @@ _FUNCTION_KEYS = frozenset(
         "description",
     }
 )
-_LIMIT_KEYS = {
-    "maxBodyBytes": "max_body_bytes",
-    "requestTimeoutSeconds": "request_timeout_seconds",
-    "maxQueryDepth": "max_query_depth",
-    "maxResolversPerRequest": "max_resolvers_per_request",
-}
 
 
 def load_definition(project_dir: Path, engine: TemplateEngine) -> ApiDefinition:
     """Load and check the whole project. Raises DefinitionError listing every problem."""
-    loader = _Loader(project_dir, engine)
+    loader = _Loader(project_dir, engine=engine)
     definition = loader.load()
     if loader.problems or definition is None:
         raise DefinitionError(loader.problems)
@@ -92,61 +79,8 @@ def load_definition(project_dir: Path, engine: TemplateEngine) -> ApiDefinition:
 
 
 @dataclass
-class _Loader:
-    project_dir: Path
-    engine: TemplateEngine
-    problems: list[Problem] = field(default_factory=list)
-
-    # -- helpers ---------------------------------------------------------------------------
-
-    def _display(self, path: Path) -> str:
-        try:
-            return str(self.project_dir / path.relative_to(self.project_dir))
-        except ValueError:
-            return str(path)
-
-    def _problem(self, file: str, message: str, line: int = 0, column: int = 0) -> None:
-        self.problems.append(Problem(file, line, column, message))
-
-    def _at(self, doc: YamlDocument, message: str, *path: str | int) -> None:
-        pos = doc.where(*path)
-        self._problem(doc.file, message, pos.line, pos.column)
-
-    def _read_yaml(self, path: Path) -> YamlDocument | None:
-        display = self._display(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self._problem(display, f"cannot read file: {exc}")
-            return None
-        try:
-            return parse_yaml(text, display)
-        except YamlSyntaxError as exc:
-            self._problem(display, f"invalid YAML: {exc.message}", *_pos(exc))
-            return None
-
-    def _mapping(self, doc: YamlDocument, allowed: frozenset[str], what: str) -> dict[str, Any]:
-        if doc.value is None:
-            return {}
-        if not isinstance(doc.value, dict):
-            self._at(doc, f"a {what} file must hold a mapping")
-            return {}
-        for key in doc.value:
-            if key not in allowed:
-                expected = ", ".join(sorted(allowed))
-                self._at(doc, f"unknown key '{key}' in {what} (expected one of: {expected})", key)
-        return doc.value
-
-    def _string(self, doc: YamlDocument, values: Mapping[str, Any], key: str) -> str | None:
-        value = values.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value:
-            self._at(doc, f"'{key}' must be a non-empty string", key)
-            return None
-        return value
-
-    # -- stages ----------------------------------------------------------------------------
+class _Loader(SettingsLoader):
+    engine: TemplateEngine = field(kw_only=True)
 
     def load(self) -> ApiDefinition | None:
         if not self.project_dir.is_dir():
@@ -181,111 +115,6 @@ class _Loader:
             limits=self._load_limits(doc, values),
             evaluate_endpoint=bool(values.get("evaluateEndpoint", False)),
         )
-
-    def _load_settings(self) -> tuple[YamlDocument, dict[str, Any]]:
-        path = self.project_dir / SETTINGS_FILE
-        empty = YamlDocument(self._display(path), None)
-        if not path.is_file():
-            return empty, {}
-        doc = self._read_yaml(path)
-        if doc is None:
-            return empty, {}
-        return doc, self._mapping(doc, _SETTINGS_KEYS, "settings")
-
-    def _load_auth(self, doc: YamlDocument, values: Mapping[str, Any]) -> tuple[AuthProvider, ...]:
-        auth = values.get("authentication")
-        if auth is None:
-            return (AuthProvider(AuthType.API_KEY),)
-        providers: list[AuthProvider] = []
-        entries: list[tuple[tuple[str | int, ...], Any]] = []
-        if not isinstance(auth, dict):
-            self._at(doc, "'authentication' must be a mapping", "authentication")
-            return (AuthProvider(AuthType.API_KEY),)
-        entries.append((("authentication", "default"), auth.get("default")))
-        additional = auth.get("additional") or []
-        if not isinstance(additional, list):
-            self._at(doc, "'authentication.additional' must be a list", "authentication")
-            additional = []
-        entries.extend(
-            (("authentication", "additional", i), item) for i, item in enumerate(additional)
-        )
-        for path, entry in entries:
-            if not isinstance(entry, dict) or "type" not in entry:
-                self._at(doc, "an authentication provider needs a 'type'", *path)
-                continue
-            try:
-                mode = AuthType(entry["type"])
-            except ValueError:
-                modes = ", ".join(m.value for m in AuthType)
-                self._at(doc, f"unknown authentication type '{entry['type']}' ({modes})", *path)
-                continue
-            config = {k: v for k, v in entry.items() if k != "type"}
-            providers.append(AuthProvider(mode, freeze(config)))
-        return tuple(providers)
-
-    def _load_limits(self, doc: YamlDocument, values: Mapping[str, Any]) -> Limits:
-        raw = values.get("limits") or {}
-        if not isinstance(raw, dict):
-            self._at(doc, "'limits' must be a mapping", "limits")
-            return Limits()
-        kwargs: dict[str, Any] = {}
-        for key, value in raw.items():
-            attr = _LIMIT_KEYS.get(key)
-            if attr is None:
-                self._at(doc, f"unknown limit '{key}'", "limits", key)
-            elif not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                self._at(doc, f"limit '{key}' must be a positive number", "limits", key)
-            else:
-                kwargs[attr] = value
-        return Limits(**kwargs)
-
-    def _load_data_sources(
-        self, settings: tuple[YamlDocument, dict[str, Any]]
-    ) -> dict[str, DataSourceDef]:
-        doc, values = settings
-        raw = values.get("dataSources") or []
-        if not isinstance(raw, list):
-            self._at(doc, "'dataSources' must be a list", "dataSources")
-            return {}
-        found: dict[str, DataSourceDef] = {}
-        for index, entry in enumerate(raw):
-            path = ("dataSources", index)
-            if not isinstance(entry, dict):
-                self._at(doc, "a data source must be a mapping", *path)
-                continue
-            for key in entry:
-                if key not in _DATA_SOURCE_KEYS:
-                    self._at(doc, f"unknown key '{key}' in data source", *path, key)
-            name, kind = entry.get("name"), entry.get("type")
-            if not isinstance(name, str) or not name:
-                self._at(doc, "a data source needs a 'name'", *path)
-                continue
-            if name in found:
-                self._at(doc, f"data source '{name}' is declared twice", *path, "name")
-                continue
-            source_type = DATA_SOURCE_TYPES.get(kind) if isinstance(kind, str) else None
-            if source_type is None or not isinstance(kind, str):
-                if kind in KNOWN_APPSYNC_TYPES:
-                    message = f"data source type '{kind}' is not supported by this version"
-                else:
-                    message = f"unknown data source type '{kind}'"
-                self._at(doc, message, *path, "type")
-                continue
-            config = entry.get("config") or {}
-            if not isinstance(config, dict):
-                self._at(doc, "'config' must be a mapping", *path, "config")
-                continue
-            for problem in source_type.validate_config(config):
-                self._at(doc, problem.message, *path, "config", *problem.path)
-            pos = doc.where(*path)
-            found[name] = DataSourceDef(
-                name=name,
-                type=kind,
-                origin=Origin(doc.file, pos.line, pos.column),
-                description=entry.get("description"),
-                config=freeze(config),
-            )
-        return found
 
     def _yaml_files(self, directory: Path, *, skip: str | None = None) -> list[Path]:
         if not directory.is_dir():
@@ -504,7 +333,3 @@ class _Loader:
         elif field_name not in graphql_type.fields:
             where = ("fieldName",) if "fieldName" in (doc.value or {}) else ()
             self._at(doc, f"field '{field_name}' does not exist on type '{type_name}'", *where)
-
-
-def _pos(exc: YamlSyntaxError) -> tuple[int, int]:
-    return exc.position.line, exc.position.column

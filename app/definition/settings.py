@@ -1,0 +1,138 @@
+"""`strawsync.yaml`: API name, authentication, limits and data sources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.datasources.registry import DATA_SOURCE_TYPES, KNOWN_APPSYNC_TYPES
+from app.definition.model import (
+    AuthProvider,
+    AuthType,
+    DataSourceDef,
+    Limits,
+    Origin,
+    freeze,
+)
+from app.definition.reporter import Reporter
+from app.definition.yaml_source import YamlDocument
+
+SETTINGS_FILE = "strawsync.yaml"
+
+_SETTINGS_KEYS = frozenset({"name", "authentication", "dataSources", "limits", "evaluateEndpoint"})
+_DATA_SOURCE_KEYS = frozenset({"name", "type", "description", "config"})
+_LIMIT_KEYS = {
+    "maxBodyBytes": "max_body_bytes",
+    "requestTimeoutSeconds": "request_timeout_seconds",
+    "maxQueryDepth": "max_query_depth",
+    "maxResolversPerRequest": "max_resolvers_per_request",
+}
+
+
+class SettingsLoader(Reporter):
+    """Reads `strawsync.yaml` into the API-level parts of the definition."""
+
+    def _load_settings(self) -> tuple[YamlDocument, dict[str, Any]]:
+        path = self.project_dir / SETTINGS_FILE
+        empty = YamlDocument(self._display(path), None)
+        if not path.is_file():
+            return empty, {}
+        doc = self._read_yaml(path)
+        if doc is None:
+            return empty, {}
+        return doc, self._mapping(doc, _SETTINGS_KEYS, "settings")
+
+    def _load_auth(self, doc: YamlDocument, values: Mapping[str, Any]) -> tuple[AuthProvider, ...]:
+        auth = values.get("authentication")
+        if auth is None:
+            return (AuthProvider(AuthType.API_KEY),)
+        providers: list[AuthProvider] = []
+        entries: list[tuple[tuple[str | int, ...], Any]] = []
+        if not isinstance(auth, dict):
+            self._at(doc, "'authentication' must be a mapping", "authentication")
+            return (AuthProvider(AuthType.API_KEY),)
+        entries.append((("authentication", "default"), auth.get("default")))
+        additional = auth.get("additional") or []
+        if not isinstance(additional, list):
+            self._at(doc, "'authentication.additional' must be a list", "authentication")
+            additional = []
+        entries.extend(
+            (("authentication", "additional", i), item) for i, item in enumerate(additional)
+        )
+        for path, entry in entries:
+            if not isinstance(entry, dict) or "type" not in entry:
+                self._at(doc, "an authentication provider needs a 'type'", *path)
+                continue
+            try:
+                mode = AuthType(entry["type"])
+            except ValueError:
+                modes = ", ".join(m.value for m in AuthType)
+                self._at(doc, f"unknown authentication type '{entry['type']}' ({modes})", *path)
+                continue
+            config = {k: v for k, v in entry.items() if k != "type"}
+            providers.append(AuthProvider(mode, freeze(config)))
+        return tuple(providers)
+
+    def _load_limits(self, doc: YamlDocument, values: Mapping[str, Any]) -> Limits:
+        raw = values.get("limits") or {}
+        if not isinstance(raw, dict):
+            self._at(doc, "'limits' must be a mapping", "limits")
+            return Limits()
+        kwargs: dict[str, Any] = {}
+        for key, value in raw.items():
+            attr = _LIMIT_KEYS.get(key)
+            if attr is None:
+                self._at(doc, f"unknown limit '{key}'", "limits", key)
+            elif not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+                self._at(doc, f"limit '{key}' must be a positive number", "limits", key)
+            else:
+                kwargs[attr] = value
+        return Limits(**kwargs)
+
+    def _load_data_sources(
+        self, settings: tuple[YamlDocument, dict[str, Any]]
+    ) -> dict[str, DataSourceDef]:
+        doc, values = settings
+        raw = values.get("dataSources") or []
+        if not isinstance(raw, list):
+            self._at(doc, "'dataSources' must be a list", "dataSources")
+            return {}
+        found: dict[str, DataSourceDef] = {}
+        for index, entry in enumerate(raw):
+            path = ("dataSources", index)
+            if not isinstance(entry, dict):
+                self._at(doc, "a data source must be a mapping", *path)
+                continue
+            for key in entry:
+                if key not in _DATA_SOURCE_KEYS:
+                    self._at(doc, f"unknown key '{key}' in data source", *path, key)
+            name, kind = entry.get("name"), entry.get("type")
+            if not isinstance(name, str) or not name:
+                self._at(doc, "a data source needs a 'name'", *path)
+                continue
+            if name in found:
+                self._at(doc, f"data source '{name}' is declared twice", *path, "name")
+                continue
+            source_type = DATA_SOURCE_TYPES.get(kind) if isinstance(kind, str) else None
+            if source_type is None or not isinstance(kind, str):
+                if kind in KNOWN_APPSYNC_TYPES:
+                    message = f"data source type '{kind}' is not supported by this version"
+                else:
+                    message = f"unknown data source type '{kind}'"
+                self._at(doc, message, *path, "type")
+                continue
+            config = entry.get("config") or {}
+            if not isinstance(config, dict):
+                self._at(doc, "'config' must be a mapping", *path, "config")
+                continue
+            for problem in source_type.validate_config(config):
+                self._at(doc, problem.message, *path, "config", *problem.path)
+            pos = doc.where(*path)
+            found[name] = DataSourceDef(
+                name=name,
+                type=kind,
+                origin=Origin(doc.file, pos.line, pos.column),
+                description=entry.get("description"),
+                config=freeze(config),
+            )
+        return found
