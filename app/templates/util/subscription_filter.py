@@ -1,9 +1,10 @@
-"""Enhanced subscription filters: building them from filter maps, and checking AppSync's limits.
+"""Enhanced subscription filters: building them from filter maps (`toSubscriptionFilter`).
 
 A filter is `{"filterGroup": [{"filters": [{"fieldName", "operator", "value"}, ...]}, ...]}`:
 filters inside one group are AND-ed, groups are OR-ed. `to_subscription_filter` expands
 `and`/`or` nesting and several operators on one field (which are OR-ed) into that shape as a
-cross product, in the input's key order.
+cross product, in the input's key order. The rules a document must follow (operators, AppSync's
+limits) live with its evaluation, in `app.realtime.filters`.
 """
 
 from __future__ import annotations
@@ -11,20 +12,8 @@ from __future__ import annotations
 from itertools import product
 from typing import Any
 
+from app.realtime.filters import FilterError, compile_filter
 from app.templates.api import TemplateRuntimeError
-
-OPERATORS = frozenset(
-    {"eq", "ne", "le", "lt", "ge", "gt", "contains", "notContains", "beginsWith", "in", "notIn"}
-    | {"between", "containsAny"}
-)
-# AppSync's `toSubscriptionFilter` example feeds `lte`/`gte` through unchanged; accept them
-# as the spellings of `le`/`ge` so a documented template is not refused.
-OPERATOR_ALIASES = {"lte": "le", "gte": "ge"}
-MAX_GROUPS = 10
-MAX_FIELDS_PER_GROUP = 5
-MAX_IN_VALUES = 5
-MAX_CONTAINS_ANY_VALUES = 20
-MAX_FIELD_NAME_LENGTH = 256
 
 Conjunction = list[dict[str, Any]]
 
@@ -96,46 +85,12 @@ def _rule(field_name: str, operators: Any) -> dict[str, Any]:
 
 
 def validate_subscription_filter(method: str, document: Any) -> None:
-    """Check a filter document's shape and AppSync's enhanced-filtering limits."""
-    if not isinstance(document, dict) or not isinstance(document.get("filterGroup"), list):
-        raise _invalid(method, 'the filter must be a map with a "filterGroup" list')
-    expanded = 0
-    for group in document["filterGroup"]:
-        filters = group.get("filters") if isinstance(group, dict) else None
-        if not isinstance(filters, list) or not filters:
-            raise _invalid(method, 'every filter group needs a non-empty "filters" list')
-        names = set()
-        combinations = 1
-        for item in filters:
-            names.add(_check_filter(method, item))
-            if item["operator"] == "in":
-                combinations *= len(item["value"])
-        if len(names) > MAX_FIELDS_PER_GROUP:
-            raise _invalid(method, f"at most {MAX_FIELDS_PER_GROUP} fields per filter group")
-        expanded += combinations
-    if expanded > MAX_GROUPS:
-        raise _invalid(method, f"at most {MAX_GROUPS} filters per filterGroup, OR expanded")
+    """Check a filter document's shape and AppSync's enhanced-filtering limits.
 
-
-def _check_filter(method: str, item: Any) -> str:
-    if not isinstance(item, dict) or not {"fieldName", "operator"} <= item.keys():
-        raise _invalid(method, 'every filter needs "fieldName", "operator" and "value"')
-    name, op, value = item["fieldName"], item["operator"], item.get("value")
-    if not isinstance(name, str) or not name or len(name) > MAX_FIELD_NAME_LENGTH:
-        raise _invalid(method, f"field names must be 1 to {MAX_FIELD_NAME_LENGTH} characters")
-    if op not in OPERATORS and op not in OPERATOR_ALIASES:
-        raise _invalid(method, f"unsupported operator '{op}'")
-    if op in ("in", "notIn") and (not isinstance(value, list) or len(value) > MAX_IN_VALUES):
-        raise _invalid(method, f"'{op}' takes a list of at most {MAX_IN_VALUES} values")
-    if op == "containsAny" and (
-        not isinstance(value, list) or len(value) > MAX_CONTAINS_ANY_VALUES
-    ):
-        limit = MAX_CONTAINS_ANY_VALUES
-        raise _invalid(method, f"'containsAny' takes a list of at most {limit} values")
-    if op == "between" and (not isinstance(value, list) or len(value) != 2):
-        raise _invalid(method, "'between' takes a list of two values")
-    return name
-
-
-def _invalid(method: str, problem: str) -> TemplateRuntimeError:
-    return TemplateRuntimeError(f"{method}: invalid subscription filter: {problem}")
+    The check is compiling it as the real-time engine will, so a template learns of a bad
+    filter where it sets it, with the same rules the engine applies.
+    """
+    try:
+        compile_filter(document)
+    except FilterError as error:
+        raise TemplateRuntimeError(f"{method}: {error}") from error

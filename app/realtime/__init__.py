@@ -1,0 +1,1 @@
+"""Real-time subscriptions: which published mutation results reach which subscriber."""
