@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from types import MappingProxyType
 from typing import Any
 
 import strawberry
@@ -30,7 +29,6 @@ from app.schema.bindings import FieldBindings
 from app.schema.defects import fix_is_one_of_introspection, refuse_sort_schema
 from app.schema.direct import install_direct_resolvers
 from app.schema.generation import TypeGenerator
-from app.schema.resolution import default_resolver
 
 __all__ = ["build_strawberry_schema", "fix_is_one_of_introspection"]
 
@@ -87,11 +85,13 @@ def _schema_type(types: dict[str, Any], type_: GraphQLNamedType) -> Any:
 
 
 def _config(config: StrawberryConfig | None, generated: TypeGenerator) -> StrawberryConfig:
-    """The caller's settings with the naming, default resolver and scalars of the SDL."""
+    """The caller's settings with the naming and scalars of the SDL.
+
+    No default resolver is set: every field resolves through `install_direct_resolvers`.
+    """
     settings = config or StrawberryConfig()
     return dataclasses.replace(
         settings,
         name_converter=type(settings.name_converter)(auto_camel_case=False),
-        default_resolver=default_resolver(MappingProxyType(dict(generated.renamed))),
         scalar_map={**settings.scalar_map, **generated.scalar_map},
     )

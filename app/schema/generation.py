@@ -64,8 +64,7 @@ class TypeGenerator:
     """Generates the Strawberry types of `gql_schema`, with the resolvers `bindings` gives.
 
     After `generate()`: `types` holds what each named type became (a class, an enum, a
-    scalar's `NewType`, a union's annotation), `scalar_map` the scalars' definitions,
-    and `renamed` the GraphQL names of default-resolved fields Python had to rename.
+    scalar's `NewType`, a union's annotation), and `scalar_map` the scalars' definitions.
     """
 
     def __init__(self, gql_schema: GraphQLSchema, bindings: FieldBindings) -> None:
@@ -80,7 +79,6 @@ class TypeGenerator:
         self.scalar_map: dict[object, Any] = {}
         self.converters = Converters()
         self.directives = Directives(gql_schema)
-        self.renamed: dict[str, str] = {}
         self.possible = {
             type_.name: frozenset(member.name for member in gql_schema.get_possible_types(type_))
             for type_ in self.named
@@ -174,8 +172,6 @@ class TypeGenerator:
                 continue
             resolver = self._resolver(type_, name, field)
             if resolver is None:
-                if attribute != name:
-                    self.renamed[attribute] = name
                 setattr(cls, attribute, strawberry.field(**options))
             else:
                 setattr(cls, attribute, strawberry.field(resolver=resolver, **options))

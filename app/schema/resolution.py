@@ -54,25 +54,6 @@ def subscription_resolver(
     return subscribe
 
 
-def default_resolver(renamed: Mapping[str, str]) -> Callable[[Any, str], Any]:
-    """`StrawberryConfig.default_resolver`: the dict source's property, else None.
-
-    `renamed` maps the Python names of fields whose GraphQL names Python cannot use back
-    to the GraphQL names.
-    """
-    if not renamed:
-
-        def get(source: Any, name: str) -> Any:
-            return source.get(name) if isinstance(source, dict) else None
-
-        return get
-
-    def get_renamed(source: Any, name: str) -> Any:
-        return source.get(renamed.get(name, name)) if isinstance(source, dict) else None
-
-    return get_renamed
-
-
 def type_check(
     name: str, possible: Mapping[str, frozenset[str]]
 ) -> Callable[[Any, GraphQLResolveInfo[Any]], bool]:
