@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.graphql import run
 from tests.support.server import serve
 
 PROJECT = Path(__file__).parent / "projects" / "dynamodb_types"
@@ -52,13 +53,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         httpx.Client(base_url=server.url, timeout=10) as http,
     ):
         yield http
-
-
-def run(api: httpx.Client, query: str, **variables: Any) -> dict[str, Any]:
-    response = api.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def sorted_sets(item: dict[str, Any]) -> dict[str, Any]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import httpx
 
+from tests.support.graphql import run
 from tests.support.projects import copy_sample
 from tests.support.server import serve
 
@@ -19,13 +19,6 @@ COMMENT = """mutation($id: ID!, $content: String!, $at: String!) {
 COMMENTS = """query($id: ID!, $limit: Int, $token: String) {
   getEvent(id: $id) { comments(limit: $limit, nextToken: $token) { items { content } nextToken } }
 }"""
-
-
-def run(client: httpx.Client, query: str, **variables: Any) -> dict[str, Any]:
-    response = client.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def create_event(client: httpx.Client, name: str) -> str:

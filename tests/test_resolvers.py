@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
+from tests.support.graphql import run
 from tests.support.server import RunningServer, serve
 
 PROJECT = Path(__file__).parent / "projects" / "runtime_api"
@@ -25,13 +25,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 def api(server: RunningServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=10) as http:
         yield http
-
-
-def run(api: httpx.Client, query: str, **variables: Any) -> dict[str, Any]:
-    response = api.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def test_pipeline_chains_prev_result_and_shares_the_stash(api: httpx.Client) -> None:

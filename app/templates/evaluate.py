@@ -30,6 +30,7 @@ from app.templates.api import (
 )
 from app.templates.context import build_context, template_variables
 from app.templates.util import build_extensions, build_util
+from app.templates.util.json_java import to_json
 from app.templates.vtl import VtlEngine
 
 CONTEXT_KEYS = frozenset(
@@ -182,7 +183,7 @@ def evaluation_response(evaluation: Evaluation) -> dict[str, Any]:
     """
     result = evaluation.evaluated
     if evaluation.returned:
-        result = build_util(RenderScope()).toJson(evaluation.return_value)
+        result = to_json(evaluation.return_value)
     return {
         "evaluationResult": result,
         "error": _error_document(evaluation.error) if evaluation.error else None,
