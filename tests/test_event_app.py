@@ -129,9 +129,16 @@ def test_delete_event_returns_the_deleted_item(client: httpx.Client) -> None:
 def test_data_survives_a_restart(tmp_path: Path, logs_dir: Path) -> None:
     (tmp_path / "api").mkdir()
     project = copy_sample(tmp_path / "api")
-    with serve(project, logs_dir) as server, httpx.Client(base_url=server.url) as http:
+    relative = Path("api")  # as `make run` passes `--project .`
+    with (
+        serve(relative, logs_dir, cwd=tmp_path) as server,
+        httpx.Client(base_url=server.url) as http,
+    ):
         event_id = create_event(http, "Durable")
     assert (project / ".strawsync" / "dynamodb").is_dir()
-    with serve(project, logs_dir) as server, httpx.Client(base_url=server.url) as http:
+    with (
+        serve(relative, logs_dir, cwd=tmp_path) as server,
+        httpx.Client(base_url=server.url) as http,
+    ):
         body = run(http, "query($id: ID!) { getEvent(id: $id) { name } }", id=event_id)
     assert body == {"data": {"getEvent": {"name": "Durable"}}}

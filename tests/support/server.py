@@ -40,13 +40,20 @@ class RunningServer:
 
 @contextmanager
 def serve(
-    project: Path, log_dir: Path, extra_args: Sequence[str] = (), timeout: float = 30.0
+    project: Path,
+    log_dir: Path,
+    extra_args: Sequence[str] = (),
+    timeout: float = 30.0,
+    cwd: Path = REPO,
 ) -> Iterator[RunningServer]:
-    """Run the server until the block ends, then stop it with SIGTERM (graceful shutdown)."""
+    """Run the server until the block ends, then stop it with SIGTERM (graceful shutdown).
+
+    `project` may be relative to `cwd`, as `make run`'s `--project .` is.
+    """
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
     log_file = log_path.open("w", encoding="utf-8")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -61,7 +68,7 @@ def serve(
             str(port),
             *extra_args,
         ],
-        cwd=REPO,
+        cwd=cwd,
         stdout=log_file,
         stderr=subprocess.STDOUT,
         text=True,

@@ -413,6 +413,8 @@ class DynamoDBLocal:
         """
         if self._run is not None:
             raise RuntimeError("DynamoDB Local is already running")
+        if data_dir is not None:
+            data_dir = await asyncio.to_thread(data_dir.resolve)  # the engine runs elsewhere
         run_dir, log_path, log_file, lock_file = await asyncio.to_thread(self._open_files, data_dir)
         port_file = run_dir / "port"
         storage = ["-inMemory"] if data_dir is None else ["-dbPath", str(data_dir)]
