@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +39,14 @@ def _parser() -> argparse.ArgumentParser:
         "--in-memory",
         action="store_true",
         help="keep the local DynamoDB's data in memory (throwaway runs)",
+    )
+    serve.add_argument(
+        "--pubsub",
+        metavar="URL",
+        default=os.environ.get("STRAWSYNC_PUBSUB"),
+        help="pub/sub for subscriptions: memory:// (default, this process only) or "
+        "redis://host:port/db to reach subscribers on every instance sharing that Redis "
+        "(env STRAWSYNC_PUBSUB)",
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
@@ -205,12 +214,23 @@ def _serve(args: argparse.Namespace) -> int:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     try:
-        service = load_service(args.project, in_memory=args.in_memory, progress=_progress)
+        service = load_service(
+            args.project, in_memory=args.in_memory, pubsub_url=args.pubsub, progress=_progress
+        )
     except DefinitionError as error:
         return _report(error)
+    except ValueError as error:  # an unusable --pubsub URL
+        print(f"strawsync: {error}", file=sys.stderr)
+        return 2
     logging.getLogger("strawsync").info("loaded %s", describe(service))
     app = create_app(service, graphiql=not args.no_graphiql)
-    config = server_config(app, host=args.host, port=args.port, log_level=args.log_level)
+    config = server_config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        max_message_bytes=service.definition.limits.max_message_bytes,
+    )
     uvicorn.Server(config).run()
     return 0
 

@@ -21,6 +21,8 @@ from app.datasources.registry import DATA_SOURCE_TYPES
 from app.definition.loader import load_definition
 from app.definition.model import ApiDefinition
 from app.execution.executor import Executor
+from app.realtime.engine import SubscriptionEngine
+from app.realtime.pubsub import create_pubsub
 from app.resolvers.runtime import ResolverRuntime
 from app.schema.builder import build_strawberry_schema
 from app.schema.direct import graphql_schema
@@ -53,14 +55,18 @@ class Service:
     data_sources: Mapping[str, DataSource]
     example_query: str | None
     local_dynamodb: LocalDynamoDB
+    realtime: SubscriptionEngine
 
     async def start(self) -> None:
-        """Start local engines first (they give data sources their endpoints)."""
+        """Start local engines first (they give data sources their endpoints), then pub/sub."""
         await self.local_dynamodb.start()
         for data_source in self.data_sources.values():
             await data_source.start()
+        await self.realtime.start()
 
     async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.realtime.close()
         for data_source in self.data_sources.values():
             with contextlib.suppress(Exception):
                 await data_source.close()
@@ -72,12 +78,14 @@ def build_service(
     data_sources: Mapping[str, DataSource] | None = None,
     *,
     in_memory: bool = False,
+    pubsub_url: str | None = None,
     progress: Callable[[str], None] = logger.info,
 ) -> Service:
     """Create the data sources and the schema for a loaded definition (no I/O yet).
 
     `data_sources` replaces the ones the definition would create (embedding, tests);
-    `in_memory` keeps a local DynamoDB's data in memory instead of `.strawsync/dynamodb/`.
+    `in_memory` keeps a local DynamoDB's data in memory instead of `.strawsync/dynamodb/`;
+    `pubsub_url` picks the pub/sub backend (in-process when None, or `redis://...`).
     """
     if data_sources is None:
         data_sources = {
@@ -95,10 +103,14 @@ def build_service(
         schema_class=StrawsyncSchema,
     )
     example = definition.project_dir / "graphiql.graphql"
+    executor = Executor(graphql_schema(schema))
+    pubsub = create_pubsub(
+        pubsub_url, api=definition.name, maxsize=definition.limits.max_pending_messages
+    )
     return Service(
         definition=definition,
         schema=schema,
-        executor=Executor(graphql_schema(schema)),
+        executor=executor,
         data_sources=MappingProxyType(data_sources),
         example_query=example.read_text(encoding="utf-8") if example.is_file() else None,
         local_dynamodb=LocalDynamoDB(
@@ -107,15 +119,20 @@ def build_service(
             in_memory=in_memory,
             progress=progress,
         ),
+        realtime=SubscriptionEngine(definition, executor, runtime, pubsub),
     )
 
 
 def load_service(
-    project_dir: Path, *, in_memory: bool = False, progress: Callable[[str], None] = logger.info
+    project_dir: Path,
+    *,
+    in_memory: bool = False,
+    pubsub_url: str | None = None,
+    progress: Callable[[str], None] = logger.info,
 ) -> Service:
     """Load, check and assemble a project; raises DefinitionError listing every problem."""
     definition = load_definition(project_dir, VtlEngine())
-    return build_service(definition, in_memory=in_memory, progress=progress)
+    return build_service(definition, in_memory=in_memory, pubsub_url=pubsub_url, progress=progress)
 
 
 def describe(service: Service) -> dict[str, Any]:

@@ -58,7 +58,7 @@ async def test_batch_invoke_groups_calls_by_max_batch_size(tmp_path: Path) -> No
     definition = load_definition(write_project(tmp_path, FILES), VtlEngine())
     source = BatchingSource(definition.data_sources["Store"])
     service = build_service(definition, data_sources={"Store": source})
-    result, _ = await service.executor.execute(
+    outcome = await service.executor.execute(
         "{ items { id detail } }",
         variables=None,
         operation_name=None,
@@ -66,6 +66,7 @@ async def test_batch_invoke_groups_calls_by_max_batch_size(tmp_path: Path) -> No
         allowed={OperationType.QUERY},
     )
     assert source.batches == [["1", "2"], ["3", "4"], ["5"]]
+    result = outcome.result
     assert result.data == {
         "items": [
             {"id": "1", "detail": "detail 1"},

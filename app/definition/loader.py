@@ -31,6 +31,7 @@ from app.definition.model import (
     ResolverKind,
 )
 from app.definition.settings import SettingsLoader
+from app.definition.subscriptions import load_subscriptions
 from app.definition.yaml_source import YamlDocument
 from app.problems import DefinitionError, Problem
 from app.schema.sdl import load_sdl
@@ -102,6 +103,9 @@ class _Loader(SettingsLoader):
         resolvers = self._load_resolvers(data_sources, functions, schema)
         if schema is None:
             return None
+        subscriptions, problems = load_subscriptions(schema)
+        for problem in problems:
+            self._problem(self._display(sdl_path), problem.message, problem.line, problem.column)
         doc, values = settings
         return ApiDefinition(
             name=str(values.get("name") or self.project_dir.resolve().name),
@@ -112,6 +116,7 @@ class _Loader(SettingsLoader):
             functions=MappingProxyType(functions),
             resolvers=MappingProxyType(resolvers),
             auth=self._load_auth(doc, values),
+            subscriptions=MappingProxyType(subscriptions),
             limits=self._load_limits(doc, values),
             evaluate_endpoint=bool(values.get("evaluateEndpoint", False)),
         )

@@ -141,6 +141,22 @@ class Limits:
     request_timeout_seconds: float = 30.0
     max_query_depth: int | None = None
     max_resolvers_per_request: int = 10_000
+    # Real-time (WebSocket) limits; AppSync's where it publishes them.
+    max_subscriptions_per_connection: int = 200
+    max_message_bytes: int = 240 * 1024
+    keep_alive_seconds: float = 60.0
+    connection_timeout_ms: int = 300_000
+    connection_lifetime_seconds: float = 24 * 3600.0
+    connection_init_timeout_seconds: float = 60.0
+    max_pending_messages: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionDef:
+    """A Subscription field and the mutations whose results it receives (`@aws_subscribe`)."""
+
+    field_name: str
+    mutations: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,5 +171,6 @@ class ApiDefinition:
     functions: Mapping[str, FunctionDef]
     resolvers: Mapping[tuple[str, str], ResolverDef]
     auth: tuple[AuthProvider, ...] = ()
+    subscriptions: Mapping[str, SubscriptionDef] = field(default_factory=lambda: EMPTY)
     limits: Limits = field(default_factory=Limits)
     evaluate_endpoint: bool = False

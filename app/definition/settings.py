@@ -26,6 +26,13 @@ _LIMIT_KEYS = {
     "requestTimeoutSeconds": "request_timeout_seconds",
     "maxQueryDepth": "max_query_depth",
     "maxResolversPerRequest": "max_resolvers_per_request",
+    "maxSubscriptionsPerConnection": "max_subscriptions_per_connection",
+    "maxMessageBytes": "max_message_bytes",
+    "keepAliveSeconds": "keep_alive_seconds",
+    "connectionTimeoutMs": "connection_timeout_ms",
+    "connectionLifetimeSeconds": "connection_lifetime_seconds",
+    "connectionInitTimeoutSeconds": "connection_init_timeout_seconds",
+    "maxPendingMessages": "max_pending_messages",
 }
 
 
@@ -85,6 +92,10 @@ class SettingsLoader(Reporter):
                 self._at(doc, f"unknown limit '{key}'", "limits", key)
             elif not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
                 self._at(doc, f"limit '{key}' must be a positive number", "limits", key)
+            elif isinstance(Limits.__dataclass_fields__[attr].default, int) and not isinstance(
+                value, int
+            ):
+                self._at(doc, f"limit '{key}' must be a whole number", "limits", key)
             else:
                 kwargs[attr] = value
         return Limits(**kwargs)

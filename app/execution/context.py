@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.execution.errors import LocatedTemplateError
+from app.templates.api import ExtensionCall
 
 
 @dataclass(slots=True)
@@ -14,6 +15,8 @@ class RequestContext:
     """What resolvers may know about the request that is running them.
 
     `variables` are the operation's variables as the client sent them (`$ctx.info.variables`).
+    `extension_calls` collects the `$extensions` calls of templates that rendered, for the
+    real-time layer (subscription filters, invalidations).
     `headers` is AppSync's `$ctx.request.headers`: lower-case names, repeated headers as
     lists, no `cookie`. `identity` and `auth_type` are set by the auth layer.
     """
@@ -26,6 +29,7 @@ class RequestContext:
     identity: Any = None
     auth_type: str | None = None
     appended_errors: list[LocatedTemplateError] = field(default_factory=list)
+    extension_calls: list[ExtensionCall] = field(default_factory=list)
     per_request: dict[Any, Any] = field(default_factory=dict)
     _headers: dict[str, Any] | None = None
 

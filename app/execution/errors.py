@@ -80,6 +80,18 @@ def _entry(
     }
 
 
+def _completion_error(error: BaseException) -> bool:
+    """A value that does not fit its field's type (null for a non-null field, a scalar for a
+    list): graphql-core raises these as TypeError while completing values. They are the
+    resolver's (or the template's) doing and are reported as they are, not as internal."""
+    if not isinstance(error, TypeError):
+        return False
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and "graphql" in frame.tb_frame.f_globals.get("__name__", "")
+
+
 def format_graphql_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     """One graphql-core error in AppSync's shape."""
     locations = _locations((loc.line, loc.column) for loc in error.locations or ())
@@ -93,7 +105,7 @@ def format_graphql_error(error: GraphQLError, request_id: str) -> dict[str, Any]
             data=original.data,
             error_info=original.error_info,
         )
-    if original is None or isinstance(original, GraphQLError):
+    if original is None or isinstance(original, GraphQLError) or _completion_error(original):
         if isinstance(error, GraphQLSyntaxError):
             error_type = INVALID_SYNTAX
         elif error.path is None:

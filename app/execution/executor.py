@@ -22,6 +22,7 @@ from graphql import (
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
+    OperationDefinitionNode,
     OperationType,
     execute,
     get_operation_ast,
@@ -43,6 +44,17 @@ class OperationNotAllowed(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """An operation's result, with the document and operation that produced it (for what
+    happens after execution, such as publishing a mutation's result)."""
+
+    result: ExecutionResult
+    syntax_error: bool = False
+    document: DocumentNode | None = None
+    operation: OperationDefinitionNode | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Prepared:
     """A parsed and validated document, or the errors that stopped it."""
 
@@ -51,7 +63,7 @@ class Prepared:
     syntax_error: bool = False
 
 
-def _is_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
+def is_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
     return type(value) is CoroutineType or (
         not isinstance(value, str | int | float | bool | dict | list | type(None))
         and inspect.isawaitable(value)
@@ -90,15 +102,15 @@ class Executor:
         operation_name: str | None,
         context: Any,
         allowed: Collection[OperationType],
-    ) -> tuple[ExecutionResult, bool]:
-        """Run one operation; returns the result and whether the query failed to parse.
+    ) -> Outcome:
+        """Run one operation.
 
         Raises OperationNotAllowed before executing anything when the operation's type is
         not in `allowed`.
         """
         prepared = self.prepare(query)
         if prepared.document is None:
-            return ExecutionResult(None, list(prepared.errors)), prepared.syntax_error
+            return Outcome(ExecutionResult(None, list(prepared.errors)), prepared.syntax_error)
         operation = get_operation_ast(prepared.document, operation_name)
         if operation is not None and operation.operation not in allowed:
             raise OperationNotAllowed(operation.operation)
@@ -108,9 +120,9 @@ class Executor:
             context_value=context,
             variable_values=variables,
             operation_name=operation_name,
-            is_awaitable=_is_awaitable,
+            is_awaitable=is_awaitable,
         )
-        if _is_awaitable(result):
-            return await result, False
+        if is_awaitable(result):
+            result = await result
         assert isinstance(result, ExecutionResult)
-        return result, False
+        return Outcome(result, False, prepared.document, operation)

@@ -91,7 +91,7 @@ def _render_value(
     template: MappingTemplate, ctx: dict[str, Any], call: FieldCall, kind: str
 ) -> tuple[bool, Any]:
     """Render and parse; returns (returned_early, value)."""
-    result = render(template, ctx, call.site, kind, call.request.appended_errors)
+    result = render(template, ctx, call.site, kind, call.request)
     return result.returned, output_value(result, template, call.site)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from app.definition.model import MappingTemplate
+from app.execution.context import RequestContext
 from app.execution.errors import UNAUTHORIZED, FieldError, LocatedTemplateError
 from app.templates.api import (
     RenderResult,
@@ -74,17 +75,22 @@ def render(
     ctx: dict[str, Any],
     site: FieldSite,
     kind: str,
-    appended: list[LocatedTemplateError],
+    request: RequestContext,
 ) -> RenderResult:
-    """Render `template` with `$ctx`; `$util.appendError` entries go to `appended`.
+    """Render `template` with `$ctx` for `request`.
 
+    `$util.appendError` entries go to the request's appended errors and, when the render
+    succeeds, `$extensions` calls to its extension calls (for the real-time layer).
     Raises FieldError for `$util.error`, `$util.unauthorized` and template failures.
     """
     scope = RenderScope(auth_type=site.auth_type, log=site.log, template_kind=kind)
     extensions = build_extensions(scope) if template.uses_extensions else None
     variables = template_variables(ctx, build_util(scope), extensions)
     try:
-        return template.template.render(variables, scope)
+        result = template.template.render(variables, scope)
+        if scope.extension_calls:
+            request.extension_calls.extend(scope.extension_calls)
+        return result
     except TemplateErrorRaised as raised:
         raise FieldError.from_template_error(raised.error) from None
     except UnauthorizedRaised:
@@ -95,7 +101,7 @@ def render(
     finally:
         if scope.appended_errors:
             path, locations = site.path, site.locations()
-            appended.extend(
+            request.appended_errors.extend(
                 LocatedTemplateError(error, path, locations) for error in scope.appended_errors
             )
 

@@ -153,7 +153,9 @@ def install_direct_resolvers(
     """Resolve every query and mutation field directly; returns how many are bound.
 
     Bound fields call their `FieldResolver` with plain JSON arguments; the others return the
-    parent's property of the same name. Subscription root fields keep Strawberry's path.
+    parent's property of the same name. Subscription root fields are opened by the real-time
+    engine (`app.realtime.engine`), which passes graphql-core its own subscribe resolver, so
+    their schema-level `subscribe` is cleared.
     """
     inner = graphql_schema(schema)
     subscription = inner.subscription_type
@@ -163,6 +165,9 @@ def install_direct_resolvers(
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
             continue
         if subscription is not None and type_.name == subscription.name:
+            for name, field in type_.fields.items():
+                field.subscribe = None
+                field.resolve = _property(name)
             continue
         user_type = user_schema.type_map[type_.name]
         assert isinstance(user_type, GraphQLObjectType)

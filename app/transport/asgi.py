@@ -13,32 +13,56 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.service import Service
+from app.transport.appsync_realtime import RealtimeEndpoint
 from app.transport.evaluate import evaluate_endpoint
 from app.transport.graphiql import graphiql_html
+from app.transport.graphql_ws import GraphQLWebSockets
+from app.transport.handshake import wants_appsync
 from app.transport.http import GraphQLEndpoint
 from app.transport.limits import BodySizeLimitMiddleware
 
 GRAPHQL_PATH = "/graphql"
+REALTIME_PATH = "/graphql/realtime"
 EVALUATE_PATH = "/_strawsync/evaluate"
 
 
 class StrawsyncApp:
-    """The served ASGI app: HTTP requests to `/graphql` go straight to the GraphQL endpoint
-    (behind the body limit); everything else, lifespan included, to the Starlette app."""
+    """The served ASGI app.
 
-    def __init__(self, graphql: ASGIApp, app: Starlette) -> None:
+    - HTTP to `/graphql`: the GraphQL endpoint (behind the body limit), skipping the router;
+    - WebSockets to `/graphql/realtime`, or to `/graphql` with AppSync's `header` query
+      parameter or `header-` subprotocol: AppSync's real-time protocol;
+    - other WebSockets to `/graphql`: graphql-transport-ws and graphql-ws;
+    - everything else, lifespan included: the Starlette app.
+    """
+
+    def __init__(
+        self, graphql: ASGIApp, realtime: ASGIApp, graphql_ws: ASGIApp, app: Starlette
+    ) -> None:
         self.graphql = graphql
+        self.realtime = realtime
+        self.graphql_ws = graphql_ws
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == GRAPHQL_PATH:
+        kind, path = scope["type"], scope.get("path")
+        if kind == "http" and path == GRAPHQL_PATH:
             await self.graphql(scope, receive, send)
+        elif kind == "websocket" and path == REALTIME_PATH:
+            await self.realtime(scope, receive, send)
+        elif kind == "websocket" and path == GRAPHQL_PATH:
+            subprotocols = scope.get("subprotocols") or ()
+            if wants_appsync(scope.get("query_string", b""), subprotocols):
+                await self.realtime(scope, receive, send)
+            else:
+                await self.graphql_ws(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
 
 def create_app(service: Service, *, graphiql: bool = True) -> StrawsyncApp:
-    """An ASGI app serving `service`: `/graphql`, GraphiQL at `/`, `/health`."""
+    """An ASGI app serving `service`: `/graphql` (HTTP and WebSockets), `/graphql/realtime`,
+    GraphiQL at `/`, `/health`."""
     page = graphiql_html(GRAPHQL_PATH, service.example_query) if graphiql else None
     endpoint = GraphQLEndpoint(service, page)
     max_bytes = service.definition.limits.max_body_bytes
@@ -70,4 +94,9 @@ def create_app(service: Service, *, graphiql: bool = True) -> StrawsyncApp:
         middleware=[Middleware(BodySizeLimitMiddleware, max_bytes=max_bytes)],
         lifespan=lifespan,
     )
-    return StrawsyncApp(BodySizeLimitMiddleware(endpoint.asgi, max_bytes), app)
+    return StrawsyncApp(
+        BodySizeLimitMiddleware(endpoint.asgi, max_bytes),
+        RealtimeEndpoint(service.realtime, service.definition.limits),
+        GraphQLWebSockets(service),
+        app,
+    )

@@ -29,6 +29,7 @@ from app.execution.errors import (
 from app.execution.executor import OperationNotAllowed
 from app.service import Service
 from app.transport.limits import BodyTooLarge
+from app.transport.operations import run_operation
 
 logger = logging.getLogger("strawsync.http")
 
@@ -158,7 +159,8 @@ class GraphQLEndpoint:
         )
         try:
             async with asyncio.timeout(self.timeout):
-                result, syntax_error = await self.service.executor.execute(
+                outcome = await run_operation(
+                    self.service,
                     query,
                     variables=variables,
                     operation_name=operation_name,
@@ -174,9 +176,10 @@ class GraphQLEndpoint:
                 "errors": [request_error("Execution timed out.", "ExecutionTimeout")],
             }
             return json_response(timed_out, 200, request_id)
+        result = outcome.result
         errors = [format_graphql_error(error, request_id) for error in result.errors or ()]
         errors.extend(format_appended_error(error) for error in context.appended_errors)
-        status = 400 if syntax_error else 200
+        status = 400 if outcome.syntax_error else 200
         payload: dict[str, Any] = {"data": result.data}
         if errors:
             payload["errors"] = errors

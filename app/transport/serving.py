@@ -9,8 +9,16 @@ import uvicorn
 GRACEFUL_SHUTDOWN_SECONDS = 30
 
 
-def server_config(app: Any, *, host: str, port: int, log_level: str) -> uvicorn.Config:
-    """One worker; uvloop and httptools when installed; SIGTERM lets requests finish."""
+def server_config(
+    app: Any, *, host: str, port: int, log_level: str, max_message_bytes: int = 240 * 1024
+) -> uvicorn.Config:
+    """One worker; uvloop and httptools when installed; SIGTERM lets requests finish and
+    closes WebSockets with 1012 (service restart), which clients take as "reconnect".
+
+    WebSocket frames up to twice the message limit reach the app, which answers an oversized
+    one with AppSync's `LimitExceededError`; larger ones are refused by the server (1009).
+    Per-message compression is off: a fan-out re-compresses every delivery per socket.
+    """
     return uvicorn.Config(
         app,
         host=host,
@@ -21,4 +29,6 @@ def server_config(app: Any, *, host: str, port: int, log_level: str) -> uvicorn.
         log_level=log_level,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         server_header=False,
+        ws_max_size=2 * max_message_bytes,
+        ws_per_message_deflate=False,
     )

@@ -1,0 +1,404 @@
+"""AppSync's real-time WebSocket protocol, served at `/graphql/realtime` (and at `/graphql` for
+clients that send AppSync's `header` query parameter or `header-` subprotocol).
+
+One `RealtimeConnection` per socket. It reads client messages in order, runs each subscription
+in its own task, and writes every outgoing frame through one bounded outbox drained by a single
+writer, so no subscription ever waits on the socket. A client that lets the outbox fill up
+(`maxPendingMessages` frames) has stopped reading: it is disconnected with close code 1008
+rather than left to grow memory. The protocol, message by message:
+
+- C→S `connection_init` → S→C `connection_ack {connectionTimeoutMs}`, then `ka` every
+  `keepAliveSeconds`. (`connection_init` is optional, as on AppSync.)
+- C→S `start {id, payload: {data: "<JSON {query, variables}>", extensions}}` → `start_ack`
+  once the subscription listens, then `data` per matching mutation; or `error` with the id.
+- C→S `stop {id}` → S→C `complete {id}`.
+- Anything else → `error` without an id (`UnsupportedOperation`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import orjson
+from graphql import ExecutionResult, GraphQLError
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from app.definition.model import Limits
+from app.execution.context import RequestContext
+from app.execution.errors import INTERNAL_FAILURE, format_graphql_error, request_error
+from app.realtime.engine import LiveSubscription, NotASubscription, SubscriptionEngine
+from app.realtime.pubsub import PubSubError
+from app.transport.handshake import APPSYNC_SUBPROTOCOL, HandshakeError, read_handshake
+
+logger = logging.getLogger("strawsync.realtime")
+
+UNSUPPORTED_OPERATION: Final = "UnsupportedOperation"
+BAD_REQUEST: Final = "BadRequestException"
+DUPLICATED_OPERATION: Final = "DuplicatedOperationError"
+MAX_SUBSCRIPTIONS: Final = "MaxSubscriptionsReachedError"
+LIMIT_EXCEEDED: Final = "LimitExceededError"
+UNKNOWN_OPERATION: Final = "UnknownOperationError"
+
+CLOSE_NORMAL: Final = 1000
+CLOSE_POLICY: Final = 1008
+CLOSE_PROTOCOL: Final = 1002
+CLOSE_TIMEOUT_SECONDS: Final = 2.0
+
+_KEEP_ALIVE: Final = '{"type":"ka"}'
+
+
+def _frame(message: Mapping[str, Any]) -> str:
+    return orjson.dumps(message).decode()
+
+
+def error_frame(errors: Sequence[Mapping[str, Any]], operation_id: str | None = None) -> str:
+    """An `error` message; with an id it concerns one subscription, without one the socket."""
+    message: dict[str, Any] = {"type": "error"}
+    if operation_id is not None:
+        message["id"] = operation_id
+    message["payload"] = {"errors": list(errors)}
+    return _frame(message)
+
+
+class _CloseRequest:
+    """Queued behind pending frames: the writer closes the socket once they are sent."""
+
+    __slots__ = ("code", "reason")
+
+    def __init__(self, code: int, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+
+
+class RealtimeEndpoint:
+    """The ASGI app for AppSync real-time sockets."""
+
+    def __init__(self, engine: SubscriptionEngine, limits: Limits) -> None:
+        self.engine = engine
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        subprotocols: list[str] = list(scope.get("subprotocols") or ())
+        try:
+            handshake = read_handshake(scope.get("query_string", b""), subprotocols)
+        except HandshakeError as error:
+            chosen = APPSYNC_SUBPROTOCOL if APPSYNC_SUBPROTOCOL in subprotocols else None
+            await websocket.accept(subprotocol=chosen)
+            errors = [
+                {**request_error(error.message, error.error_type), "errorCode": error.error_code}
+            ]
+            await websocket.send_text(
+                _frame({"type": "connection_error", "payload": {"errors": errors}})
+            )
+            await websocket.close(CLOSE_PROTOCOL if chosen is None else CLOSE_POLICY)
+            return
+        await websocket.accept(subprotocol=APPSYNC_SUBPROTOCOL)
+        raw_headers = [
+            *scope.get("headers", ()),
+            *(
+                (name.encode("latin-1"), value.encode("latin-1"))
+                for name, value in handshake.headers.items()
+            ),
+        ]
+        client = scope.get("client")
+        connection = RealtimeConnection(
+            websocket,
+            self.engine,
+            self.limits,
+            raw_headers=raw_headers,
+            source_ip=client[0] if client else None,
+        )
+        await connection.serve()
+
+
+class RealtimeConnection:
+    """One AppSync real-time socket and the subscriptions it carries."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        engine: SubscriptionEngine,
+        limits: Limits,
+        *,
+        raw_headers: Sequence[tuple[bytes, bytes]],
+        source_ip: str | None,
+    ) -> None:
+        self.websocket = websocket
+        self.engine = engine
+        self.limits = limits
+        self.raw_headers = raw_headers
+        self.source_ip = source_ip
+        self.operations: dict[str, asyncio.Task[None]] = {}
+        self._outbox: asyncio.Queue[str | _CloseRequest] = asyncio.Queue(
+            maxsize=limits.max_pending_messages
+        )
+        self._done = asyncio.Event()
+        self._overflowed = False
+        self._keep_alive: asyncio.Task[None] | None = None
+
+    # Lifecycle -------------------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        reader = asyncio.create_task(self._read())
+        writer = asyncio.create_task(self._write())
+        try:
+            await asyncio.wait_for(self._done.wait(), self.limits.connection_lifetime_seconds)
+        except TimeoutError:
+            logger.info("closing a real-time connection at the end of its lifetime")
+            self.close(CLOSE_NORMAL, "Connection lifetime reached")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._done.wait(), CLOSE_TIMEOUT_SECONDS)
+        finally:
+            tasks = [reader, *self.operations.values()]
+            if self._keep_alive is not None:
+                tasks.append(self._keep_alive)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if self._overflowed:
+                writer.cancel()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(
+                        self.websocket.close(CLOSE_POLICY, "Subscriber too slow"),
+                        CLOSE_TIMEOUT_SECONDS,
+                    )
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+
+    def send(self, frame: str) -> None:
+        """Queue a frame without waiting; a full outbox disconnects the client."""
+        if self._done.is_set():
+            return
+        try:
+            self._outbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            logger.warning(
+                "disconnecting a real-time client with %d frames unsent", self._outbox.qsize()
+            )
+            self._overflowed = True
+            self._done.set()
+
+    def close(self, code: int, reason: str) -> None:
+        """Close the socket once the frames already queued are sent."""
+        try:
+            self._outbox.put_nowait(_CloseRequest(code, reason))
+        except asyncio.QueueFull:
+            self._overflowed = True
+            self._done.set()
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                item = await self._outbox.get()
+                if isinstance(item, _CloseRequest):
+                    await self.websocket.close(item.code, item.reason)
+                    return
+                await self.websocket.send_text(item)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return
+        finally:
+            self._done.set()
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                text = message.get("text")
+                if text is None:
+                    data = message.get("bytes") or b""
+                    size = len(data)
+                    text = data.decode("utf-8", errors="replace")
+                else:
+                    size = len(text.encode("utf-8"))
+                if size > self.limits.max_message_bytes:
+                    self._reject_oversized(text, size)
+                    continue
+                self._handle(text)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return
+        finally:
+            self._done.set()
+
+    # Messages --------------------------------------------------------------------------------
+
+    def _handle(self, text: str) -> None:
+        try:
+            message = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            message = None
+        kind = message.get("type") if isinstance(message, dict) else None
+        if not isinstance(message, dict) or not isinstance(kind, str):
+            self._unsupported("unknown")
+        elif kind == "connection_init":
+            self._acknowledge()
+        elif kind == "start":
+            self._start(message)
+        elif kind == "stop":
+            self._stop(message.get("id"))
+        else:
+            self._unsupported(kind)
+
+    def _unsupported(self, kind: str) -> None:
+        error = request_error(
+            f"{kind} not supported through the realtime channel", UNSUPPORTED_OPERATION
+        )
+        self.send(error_frame([error]))
+
+    def _reject_oversized(self, text: str, size: int) -> None:
+        operation_id: str | None = None
+        with contextlib.suppress(orjson.JSONDecodeError):
+            message = orjson.loads(text)
+            if isinstance(message, dict) and isinstance(message.get("id"), str):
+                operation_id = message["id"]
+        limit = self.limits.max_message_bytes
+        error = request_error(
+            f"Message of {size} bytes exceeds the limit of {limit} bytes.", LIMIT_EXCEEDED
+        )
+        self.send(error_frame([error], operation_id))
+
+    def _acknowledge(self) -> None:
+        ack = {
+            "type": "connection_ack",
+            "payload": {"connectionTimeoutMs": self.limits.connection_timeout_ms},
+        }
+        self.send(_frame(ack))
+        if self._keep_alive is None:
+            self._keep_alive = asyncio.create_task(self._keep_alive_loop())
+
+    async def _keep_alive_loop(self) -> None:
+        while True:
+            self.send(_KEEP_ALIVE)
+            await asyncio.sleep(self.limits.keep_alive_seconds)
+
+    def _start(self, message: dict[str, Any]) -> None:
+        operation_id = message.get("id")
+        if not isinstance(operation_id, str) or not operation_id:
+            error = request_error("A start message needs a non-empty string id.", BAD_REQUEST)
+            self.send(error_frame([error]))
+            return
+        if operation_id in self.operations:
+            error = request_error(
+                f"Duplicate subscription id '{operation_id}': stop it before reusing its id.",
+                DUPLICATED_OPERATION,
+            )
+            self.send(error_frame([error], operation_id))
+            return
+        limit = self.limits.max_subscriptions_per_connection
+        if len(self.operations) >= limit:
+            error = request_error(
+                f"Max number of {limit} subscriptions reached on this connection.",
+                MAX_SUBSCRIPTIONS,
+            )
+            self.send(error_frame([error], operation_id))
+            return
+        try:
+            query, variables, operation_name = _start_request(message.get("payload"))
+        except ValueError as exc:
+            self.send(error_frame([request_error(str(exc), BAD_REQUEST)], operation_id))
+            return
+        task = asyncio.create_task(self._run(operation_id, query, variables, operation_name))
+        self.operations[operation_id] = task
+
+    def _stop(self, operation_id: object) -> None:
+        if not isinstance(operation_id, str):
+            error = request_error("A stop message needs a string id.", BAD_REQUEST)
+            self.send(error_frame([error]))
+            return
+        task = self.operations.pop(operation_id, None)
+        if task is None:
+            error = request_error(
+                f"No subscription has the id '{operation_id}'.", UNKNOWN_OPERATION
+            )
+            self.send(error_frame([error], operation_id))
+            return
+        task.cancel()
+        self.send(_frame({"type": "complete", "id": operation_id}))
+
+    # One subscription ------------------------------------------------------------------------
+
+    async def _run(
+        self,
+        operation_id: str,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> None:
+        request_id = str(uuid.uuid4())
+        context = RequestContext(
+            request_id=request_id,
+            variables=variables or {},
+            raw_headers=self.raw_headers,
+            source_ip=self.source_ip,
+        )
+        live: LiveSubscription | None = None
+        try:
+            try:
+                opened = await self.engine.subscribe(query, variables, operation_name, context)
+            except NotASubscription as exc:
+                error = request_error(str(exc), UNSUPPORTED_OPERATION)
+                self.send(error_frame([error], operation_id))
+                return
+            if isinstance(opened, ExecutionResult):
+                self.send(error_frame(_errors(opened, request_id), operation_id))
+                return
+            live = opened
+            self.send(_frame({"type": "start_ack", "id": operation_id}))
+            prefix = b'{"type":"data","id":' + orjson.dumps(operation_id) + b',"payload":'
+
+            def format_error(error: GraphQLError) -> dict[str, Any]:
+                return format_graphql_error(error, request_id)
+
+            async for delivery in live:
+                self.send((prefix + delivery.payload_json(format_error) + b"}").decode())
+            if self.operations.get(operation_id) is asyncio.current_task():
+                self.send(_frame({"type": "complete", "id": operation_id}))
+                if live.invalidated:
+                    del self.operations[operation_id]
+                    if not self.operations:
+                        self.close(CLOSE_NORMAL, "Subscription complete.")
+        except PubSubError as exc:
+            self.send(error_frame([request_error(exc.message, exc.error_type)], operation_id))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("[%s] subscription %r failed", request_id, operation_id)
+            error = request_error("An internal error occurred.", INTERNAL_FAILURE)
+            self.send(error_frame([error], operation_id))
+        finally:
+            if live is not None:
+                live.close()
+            if self.operations.get(operation_id) is asyncio.current_task():
+                del self.operations[operation_id]
+
+
+def _errors(result: ExecutionResult, request_id: str) -> list[dict[str, Any]]:
+    errors = result.errors or [GraphQLError("The subscription could not be started.")]
+    return [format_graphql_error(error, request_id) for error in errors]
+
+
+def _start_request(payload: object) -> tuple[str, dict[str, Any] | None, str | None]:
+    """The GraphQL request inside a `start` payload; ValueError says what is wrong."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("data"), str):
+        raise ValueError('A start payload needs "data": a JSON string of {query, variables}.')
+    try:
+        request = orjson.loads(payload["data"])
+    except orjson.JSONDecodeError:
+        raise ValueError('The start payload\'s "data" is not valid JSON.') from None
+    if not isinstance(request, dict) or not isinstance(request.get("query"), str):
+        raise ValueError('The start payload\'s "data" needs a "query" string.')
+    variables = request.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise ValueError("Variables must be a JSON object.")
+    operation_name = request.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise ValueError("operationName must be a string.")
+    return request["query"], variables, operation_name
