@@ -189,3 +189,36 @@ def test_print_schema_prints_the_sdl() -> None:
     assert result.returncode == 0
     assert "type Event {" in result.stdout
     assert "subscribeToEventComments(eventId: String!): Comment" in result.stdout
+
+
+def test_aws_subscribe_must_list_mutations_of_the_same_type(tmp_path: Path) -> None:
+    (tmp_path / "api").mkdir()
+    sample = (REPO / "schema.graphql").read_text(encoding="utf-8")
+    sdl = sample.replace(
+        '@aws_subscribe(mutations: ["commentOnEvent"])',
+        '@aws_subscribe(mutations: ["commentOnEvent", "noSuchMutation", "createEvent"])',
+    )
+    project = broken(tmp_path, {"schema.graphql": sdl})
+    code, lines = validate(project)
+    assert code == 1
+    line = sdl[: sdl.index("subscribeToEventComments(")].count("\n") + 1
+    assert lines[:2] == [
+        f"{project / 'schema.graphql'}:{line}:3: definition: @aws_subscribe on "
+        "Subscription.subscribeToEventComments lists 'noSuchMutation', which is not a field "
+        "of the Mutation type",
+        f"{project / 'schema.graphql'}:{line}:3: definition: @aws_subscribe on "
+        "Subscription.subscribeToEventComments lists 'createEvent', which returns Event; the "
+        "subscription returns Comment",
+    ]
+
+
+def test_real_time_limits_are_checked(tmp_path: Path) -> None:
+    (tmp_path / "api").mkdir()
+    settings = (REPO / "strawsync.yaml").read_text(encoding="utf-8")
+    settings += "\nlimits:\n  maxSubscriptionsPerConnection: 2.5\n  keepAliveSeconds: 0\n"
+    project = broken(tmp_path, {"strawsync.yaml": settings})
+    code, lines = validate(project)
+    assert code == 1
+    text = "\n".join(lines)
+    assert "limit 'maxSubscriptionsPerConnection' must be a whole number" in text
+    assert "limit 'keepAliveSeconds' must be a positive number" in text

@@ -28,9 +28,10 @@ class SubscriptionProblem(NamedTuple):
 
 def _position(field: GraphQLField) -> tuple[int, int]:
     node = field.ast_node
-    if node is None or node.loc is None:
+    loc = node.name.loc if node is not None else None
+    if loc is None:
         return 0, 0
-    location = node.loc.source.get_location(node.loc.start)
+    location = loc.source.get_location(loc.start)
     return location.line, location.column
 
 
