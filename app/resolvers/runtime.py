@@ -18,7 +18,7 @@ from app.resolvers.selection import (
     selection_set_graphql,
     selection_set_list,
 )
-from app.schema.bindings import FieldResolver, SubscriptionSource
+from app.schema.bindings import FieldResolver
 
 
 class ResolverRuntime:
@@ -44,9 +44,6 @@ class ResolverRuntime:
         if resolver is None:
             return None
         return self._bind(resolver)
-
-    def subscription(self, field_name: str) -> SubscriptionSource | None:
-        return None
 
     def _functions(self, resolver: ResolverDef) -> dict[str, tuple[FunctionDef, DataSource]]:
         functions = self._definition.functions

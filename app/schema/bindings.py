@@ -9,10 +9,9 @@ as `None`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-import strawberry
 from graphql import GraphQLResolveInfo
 
 FieldResolver = Callable[[Any, GraphQLResolveInfo[Any], dict[str, Any]], Awaitable[Any]]
@@ -22,9 +21,6 @@ FieldResolver = Callable[[Any, GraphQLResolveInfo[Any], dict[str, Any]], Awaitab
 `path` and `variable_values` describe the call.
 """
 
-SubscriptionSource = Callable[[Any, strawberry.Info, dict[str, Any]], AsyncIterator[Any]]
-"""`(root, info, arguments) -> async iterator of values` for a Subscription field."""
-
 
 class FieldBindings(Protocol):
     """Supplies resolvers for the fields of the generated schema."""
@@ -33,10 +29,8 @@ class FieldBindings(Protocol):
         """The resolver bound to `type_name.field_name`, or None for the default.
 
         The default returns the parent's property of the same name (a dict key), and
-        `None` on a root type.
+        `None` on a root type. A Subscription field's resolver is not a field resolver of
+        the schema: the real-time engine (`app.realtime.engine`) runs it once, when a
+        client subscribes.
         """
-        ...
-
-    def subscription(self, field_name: str) -> SubscriptionSource | None:
-        """The event source for a Subscription field, or None when subscriptions are off."""
         ...

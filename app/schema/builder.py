@@ -4,9 +4,9 @@ The entry point, `build_strawberry_schema`, puts the pieces together:
 
 - `generation`: the Strawberry classes, enums, unions and scalars for the named types;
 - `directives`: the SDL's own directives and the directives applied to its elements;
-- `arguments`: field arguments declared as resolver parameters, handed to resolvers as plain
-  JSON values;
-- `resolution`: default and bound field resolvers, abstract types by `__typename`;
+- `declarations`: field arguments declared to Strawberry as the parameters of a signature;
+- `direct`: every field pointed straight at its resolver, with plain JSON arguments;
+- `resolution`: abstract types resolved by `__typename`;
 - `defects`: workarounds for Strawberry defects, each with a test;
 - `literals` and `names`: SDL defaults as values, GraphQL names as Python identifiers.
 
@@ -53,7 +53,7 @@ def build_strawberry_schema(
     query = gql_schema.query_type
     if query is None:
         raise ValueError("the schema has no query type")
-    generated = TypeGenerator(gql_schema, bindings)
+    generated = TypeGenerator(gql_schema)
     generated.generate()
     types = generated.types
     mutation, subscription = gql_schema.mutation_type, gql_schema.subscription_type

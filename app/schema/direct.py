@@ -150,12 +150,13 @@ def _property(name: str) -> Callable[..., Any]:
 def install_direct_resolvers(
     schema: strawberry.Schema, user_schema: GraphQLSchema, bindings: FieldBindings
 ) -> int:
-    """Resolve every query and mutation field directly; returns how many are bound.
+    """Resolve every field directly; returns how many are bound to a `FieldResolver`.
 
     Bound fields call their `FieldResolver` with plain JSON arguments; the others return the
     parent's property of the same name. Subscription root fields are opened by the real-time
-    engine (`app.realtime.engine`), which passes graphql-core its own subscribe resolver, so
-    their schema-level `subscribe` is cleared.
+    engine (`app.realtime.engine`), which passes graphql-core its own subscribe resolver and
+    runs their bound resolvers itself: here their `subscribe` is cleared and they resolve to
+    the event's property of the same name.
     """
     inner = graphql_schema(schema)
     subscription = inner.subscription_type

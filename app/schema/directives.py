@@ -24,7 +24,7 @@ from graphql import (
 from strawberry.directive import DirectiveValue
 from strawberry.schema_directive import Location
 
-from app.schema.arguments import Parameter
+from app.schema.declarations import Parameter
 from app.schema.literals import NO_DEFAULT, default_value, literal_value
 from app.schema.names import python_name
 

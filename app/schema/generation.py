@@ -2,11 +2,11 @@
 
 Two passes: every class, enum and scalar is first created empty, then its fields are added,
 pointing at the created classes, so that cycles need no forward references. Only
-Strawberry's public decorators are used, so Strawberry's views, subscriptions and extensions
-work as for hand-written types. Where Strawberry has no public switch, the generated
-definitions are completed in place: `interfaces`, so that field order follows the SDL rather
-than Python inheritance, and the directives of enums, which must be decorated before any
-class that uses them.
+Strawberry's public decorators are used, so Strawberry's views and extensions work as for
+hand-written types. Where Strawberry has no public switch, the generated definitions are
+completed in place: `interfaces`, so that field order follows the SDL rather than Python
+inheritance, and the directives of enums, which must be decorated before any class that uses
+them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import copy
 import enum
 import inspect
 import keyword
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated, Any, Final, NewType, Optional, Union
 
@@ -42,17 +42,11 @@ from graphql import (
 from strawberry.types.base import get_object_definition
 from strawberry.types.enum import StrawberryEnumDefinition
 
-from app.schema.arguments import Converters, InputConverter, Parameter, signed
-from app.schema.bindings import FieldBindings
+from app.schema.declarations import Parameter, declaration
 from app.schema.directives import Directives
 from app.schema.literals import NO_DEFAULT, default_value
 from app.schema.names import python_name
-from app.schema.resolution import (
-    declaration,
-    subscription_resolver,
-    type_check,
-    type_resolver,
-)
+from app.schema.resolution import type_check, type_resolver
 from app.schema.scalars import AWS_SCALAR_RULES
 
 _BUILTIN_SCALARS: Final[Mapping[str, object]] = MappingProxyType(
@@ -61,15 +55,16 @@ _BUILTIN_SCALARS: Final[Mapping[str, object]] = MappingProxyType(
 
 
 class TypeGenerator:
-    """Generates the Strawberry types of `gql_schema`, with the resolvers `bindings` gives.
+    """Generates the Strawberry types of `gql_schema`.
 
-    After `generate()`: `types` holds what each named type became (a class, an enum, a
-    scalar's `NewType`, a union's annotation), and `scalar_map` the scalars' definitions.
+    Fields only declare their arguments: `install_direct_resolvers` gives them their resolvers
+    once the schema is built. After `generate()`: `types` holds what each named type became (a
+    class, an enum, a scalar's `NewType`, a union's annotation), and `scalar_map` the
+    scalars' definitions.
     """
 
-    def __init__(self, gql_schema: GraphQLSchema, bindings: FieldBindings) -> None:
+    def __init__(self, gql_schema: GraphQLSchema) -> None:
         self.gql = gql_schema
-        self.bindings = bindings
         self.named = [
             type_
             for type_ in gql_schema.type_map.values()
@@ -77,7 +72,6 @@ class TypeGenerator:
         ]
         self.types: dict[str, Any] = {}
         self.scalar_map: dict[object, Any] = {}
-        self.converters = Converters()
         self.directives = Directives(gql_schema)
         self.possible = {
             type_.name: frozenset(member.name for member in gql_schema.get_possible_types(type_))
@@ -104,8 +98,6 @@ class TypeGenerator:
             self.types[name] = _enum(type_)
         elif isinstance(type_, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
             self.types[name] = type(name, (), {"__module__": __name__})
-            if isinstance(type_, GraphQLInputObjectType):
-                self.converters.inputs[name] = InputConverter(self.types[name])
 
     # --- pass 2: fields ------------------------------------------------------------------
 
@@ -159,36 +151,21 @@ class TypeGenerator:
             ]
 
     def _output_fields(self, type_: GraphQLObjectType | GraphQLInterfaceType, cls: type) -> None:
-        subscription = self.gql.subscription_type
-        is_subscription = subscription is not None and type_.name == subscription.name
-        for name, field in type_.fields.items():
-            attribute = python_name(name)
-            options = self._field_options(name, field)
-            if is_subscription:
-                spec = self.converters.spec(field.args)
-                subscribe = subscription_resolver(name, self.bindings.subscription(name), spec)
-                signed(subscribe, self.parameters(field.args))
-                setattr(cls, attribute, strawberry.subscription(resolver=subscribe, **options))
-                continue
-            resolver = self._resolver(type_, name, field)
-            if resolver is None:
-                setattr(cls, attribute, strawberry.field(**options))
-            else:
-                setattr(cls, attribute, strawberry.field(resolver=resolver, **options))
+        """Every field, Subscription fields included, as a plain Strawberry field.
 
-    def _resolver(
-        self, type_: GraphQLObjectType | GraphQLInterfaceType, name: str, field: GraphQLField
-    ) -> Callable[..., Any] | None:
-        """A resolver that only declares the field's arguments to Strawberry.
-
-        At request time fields resolve through `install_direct_resolvers`, which replaces it.
+        A field with arguments gets a `declaration` resolver, which only declares them. The
+        Subscription type needs nothing more: the real-time engine opens subscriptions with
+        its own subscribe resolver, and `install_direct_resolvers` gives each of its fields a
+        `resolve` that reads the event, so Strawberry's subscription fields would be dead.
         """
-        if not field.args:
-            return None
-        return signed(declaration(type_.name, name), self.parameters(field.args))
+        for name, field in type_.fields.items():
+            options = self._field_options(name, field)
+            if field.args:
+                parameters = self.parameters(field.args)
+                options["resolver"] = declaration(type_.name, name, parameters)
+            setattr(cls, python_name(name), strawberry.field(**options))
 
     def _input_fields(self, type_: GraphQLInputObjectType, cls: type) -> None:
-        converter_fields = []
         for name, field in type_.fields.items():
             attribute = python_name(name)
             default = default_value(field)
@@ -200,10 +177,6 @@ class TypeGenerator:
             else:
                 options["default"] = default
             setattr(cls, attribute, strawberry.field(**options))
-            converter_fields.append(
-                (attribute, name, self.converters.converter(field.type), default)
-            )
-        self.converters.inputs[type_.name].fields = tuple(converter_fields)
 
     def _field_options(self, name: str, field: GraphQLField | GraphQLInputField) -> dict[str, Any]:
         """What `strawberry.field` takes for an SDL field, besides a resolver or a default."""

@@ -1,9 +1,6 @@
-"""How the generated schema resolves fields and abstract types at request time.
+"""How the generated schema resolves abstract types at request time: by `__typename`.
 
-- Query and mutation fields resolve through `app.schema.direct` (installed after the build);
-  here they only get placeholders that declare their arguments to Strawberry.
-- Subscription fields subscribe through the bound `SubscriptionSource`.
-- Abstract types are resolved by the `__typename` key of dict sources.
+Fields themselves resolve through `app.schema.direct`, installed after the build.
 """
 
 from __future__ import annotations
@@ -11,47 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-import strawberry
 from graphql import GraphQLError, GraphQLResolveInfo, get_named_type
 
-from app.schema.arguments import ArgumentSpec, plain_arguments
-from app.schema.bindings import SubscriptionSource
-
 _NOT_A_MAP: Final[Any] = object()
-
-
-def declaration(type_name: str, field_name: str) -> Callable[..., Any]:
-    """A placeholder resolver that carries a field's argument signature for Strawberry.
-
-    `install_direct_resolvers` replaces it on every query and mutation field, so it is
-    never called when serving; calling it means that step was skipped.
-    """
-
-    def declared(root: Any, info: strawberry.Info, **kwargs: Any) -> Any:
-        raise RuntimeError(f"{type_name}.{field_name} was not given its direct resolver")
-
-    return declared
-
-
-def subscription_resolver(
-    field_name: str, source: SubscriptionSource | None, spec: ArgumentSpec
-) -> Callable[..., Any]:
-    """Subscribes to the bound event source.
-
-    It returns the source's iterator rather than re-yielding from it: no extra step per
-    event, and an error raised while subscribing (or subscriptions being off) fails the
-    subscription instead of arriving as its first event.
-    """
-
-    def subscribe(root: Any, info: strawberry.Info, **kwargs: Any) -> Any:
-        if source is None:
-            raise GraphQLError(
-                f"Subscriptions are not enabled: cannot subscribe to '{field_name}'.",
-                extensions={"errorType": "SubscriptionsDisabled"},
-            )
-        return source(root, info, plain_arguments(kwargs, spec))
-
-    return subscribe
 
 
 def type_check(

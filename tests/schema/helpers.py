@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import strawberry
 from graphql import GraphQLResolveInfo, GraphQLSchema, get_introspection_query
 
-from app.schema.bindings import FieldResolver, SubscriptionSource
+from app.schema.bindings import FieldResolver
 from app.schema.builder import build_strawberry_schema
 from app.schema.sdl import load_sdl
 
@@ -42,13 +42,8 @@ Returns = Callable[[Any, dict[str, Any]], Any]
 class Recorder:
     """`FieldBindings` that records each call's arguments and returns what it is told to."""
 
-    def __init__(
-        self,
-        returns: Mapping[tuple[str, str], Returns] | None = None,
-        events: Mapping[str, list[Any]] | None = None,
-    ) -> None:
+    def __init__(self, returns: Mapping[tuple[str, str], Returns] | None = None) -> None:
         self.returns = dict(returns or {})
-        self.events = events
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
 
     def resolver(self, type_name: str, field_name: str) -> FieldResolver | None:
@@ -63,20 +58,6 @@ class Recorder:
             return returns(source, arguments)
 
         return resolve
-
-    def subscription(self, field_name: str) -> SubscriptionSource | None:
-        if self.events is None:
-            return None
-        events = self.events.get(field_name, [])
-
-        async def source(
-            root: Any, info: strawberry.Info, arguments: dict[str, Any]
-        ) -> AsyncIterator[Any]:
-            self.calls.append(("Subscription", field_name, arguments))
-            for event in events:
-                yield event
-
-        return source
 
     def arguments(self, field_name: str) -> dict[str, Any]:
         """The arguments of the only call of a field."""

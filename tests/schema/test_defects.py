@@ -50,15 +50,6 @@ async def test_an_argument_named_info_reaches_its_resolver() -> None:
     assert result.data == {"a": 3}
 
 
-@pytest.mark.xfail(strict=True, reason="graphql-core runs no middleware when subscribing")
-async def test_a_subscription_argument_named_info() -> None:
-    sdl = "type Query { a: Int }\ntype Subscription { s(info: Int): Query }"
-    schema = build(sdl, Recorder(events={"s": [{"a": 1}]}))
-    stream = await schema.subscribe("subscription { s(info: 1) { a } }")
-    assert not isinstance(stream, strawberry.types.ExecutionResult)
-    assert [result.errors async for result in stream] == [None]
-
-
 # --- Strawberry defect: the process-wide `isOneOf` resolver --------------------------------
 
 

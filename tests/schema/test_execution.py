@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 import pytest
-import strawberry
 from graphql import graphql_sync
 
 from tests.schema.helpers import Recorder, build, fixture, load
@@ -64,7 +63,7 @@ def returns_for(field: tuple[str, str]) -> Any:
 
 
 async def served_arguments(query: str, variables: dict[str, Any] | None) -> list[Any]:
-    recorder = Recorder({field: returns_for(field) for field in ARGUMENT_FIELDS}, events={})
+    recorder = Recorder({field: returns_for(field) for field in ARGUMENT_FIELDS})
     recorder.returns[("RootQuery", "post")] = returns_for(("RootQuery", "post"))
     result = await build(AWKWARD, recorder).execute(query, variable_values=variables)
     assert result.errors is None, result.errors
@@ -370,33 +369,6 @@ async def test_a_concrete_field_accepts_any_dict_but_checks_a_present_typename()
     result = await schema.execute("{ post { id } }")
     assert result.errors is not None
     assert result.errors[0].message == "Expected value of type 'Post' but got: 'text'."
-
-
-# --- subscriptions -------------------------------------------------------------------------
-
-
-async def test_a_subscription_streams_from_its_source_with_plain_arguments() -> None:
-    events = {"onTouch": [{"id": "1", "tags": []}, {"id": "2", "tags": []}]}
-    recorder = Recorder(events=events)
-    schema = build(AWKWARD, recorder)
-    stream = await schema.subscribe("subscription { onTouch(id: null) { id } }")
-    assert not isinstance(stream, strawberry.types.ExecutionResult)
-    received = [result.data async for result in stream]
-    assert received == [{"onTouch": {"id": "1"}}, {"onTouch": {"id": "2"}}]
-    assert recorder.calls == [("Subscription", "onTouch", {"id": None, "level": "LOW"})]
-
-
-async def test_without_a_source_subscribing_fails_clearly() -> None:
-    schema = build(AWKWARD, Recorder(events=None))
-    stream = await schema.subscribe("subscription { onTouch { id } }")
-    assert not isinstance(stream, strawberry.types.ExecutionResult)
-    [result] = [result async for result in stream]
-    assert result.data is None
-    assert result.errors is not None
-    [error] = result.errors
-    assert error.message == "Subscriptions are not enabled: cannot subscribe to 'onTouch'."
-    assert error.extensions == {"errorType": "SubscriptionsDisabled"}
-    assert error.path == ["onTouch"]
 
 
 async def test_arguments_are_json_serializable() -> None:

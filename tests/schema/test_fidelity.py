@@ -25,7 +25,7 @@ def expected(sdl: str) -> dict[str, Any]:
 
 
 def bind_everything(sdl: str) -> Recorder:
-    """Bindings for every object field and a source for every subscription field."""
+    """Bindings for every object field, Subscription fields included."""
     schema = load(sdl)
     returns = {
         (type_.name, field): (lambda _source, _args: None)
@@ -33,7 +33,7 @@ def bind_everything(sdl: str) -> Recorder:
         if not type_.name.startswith("__")
         for field in getattr(type_, "fields", {})
     }
-    return Recorder(returns, events={})
+    return Recorder(returns)
 
 
 @pytest.mark.parametrize("name", FIXTURES)
