@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
@@ -203,6 +204,21 @@ def _tables(args: argparse.Namespace) -> int:
         )
 
 
+async def _check_pubsub(url: str | None, api: str) -> str | None:
+    """Reach the pub/sub backend once before serving (with a throwaway client), so an
+    unreachable Redis is one clear line at start-up rather than a failed server start."""
+    from app.realtime.pubsub import PubSubError, create_pubsub
+
+    probe = create_pubsub(url, api=api)
+    try:
+        await probe.start()
+    except PubSubError as error:
+        return error.message
+    finally:
+        await probe.close()
+    return None
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -221,6 +237,10 @@ def _serve(args: argparse.Namespace) -> int:
         return _report(error)
     except ValueError as error:  # an unusable --pubsub URL
         print(f"strawsync: {error}", file=sys.stderr)
+        return 2
+    problem = asyncio.run(_check_pubsub(args.pubsub, service.definition.name))
+    if problem is not None:
+        print(f"strawsync: {problem}", file=sys.stderr)
         return 2
     logging.getLogger("strawsync").info("loaded %s", describe(service))
     app = create_app(service, graphiql=not args.no_graphiql)

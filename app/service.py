@@ -58,11 +58,16 @@ class Service:
     realtime: SubscriptionEngine
 
     async def start(self) -> None:
-        """Start local engines first (they give data sources their endpoints), then pub/sub."""
-        await self.local_dynamodb.start()
-        for data_source in self.data_sources.values():
-            await data_source.start()
-        await self.realtime.start()
+        """Connect pub/sub first (quick to fail), then local engines (they give data sources
+        their endpoints), then data sources. A failure closes whatever had started."""
+        try:
+            await self.realtime.start()
+            await self.local_dynamodb.start()
+            for data_source in self.data_sources.values():
+                await data_source.start()
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -102,6 +102,9 @@ class RedisPubSub:
             protocol=2,
             client_name=f"{CHANNEL_PREFIX}:{api}:subscriber",
             socket_connect_timeout=connect_timeout,
+            # The subscriber connection is idle between messages; the heartbeat, not a read
+            # timeout (redis-py >= 8 defaults to 5 s), decides when it is dead.
+            socket_timeout=None,
             retry=Retry(NoBackoff(), 0),
         )
         self._client = Redis.from_url(
@@ -218,14 +221,14 @@ class RedisPubSub:
         conn = self._conn
         if conn is None or not conn.is_connected:
             return
+        if entry is not None:
+            # Counted before sending: the reader may see the confirmation before we resume.
+            entry.pending += 1
+            entry.ready.clear()
         try:
             await conn.send_command(*args, check_health=False)
         except _TRANSIENT as exc:
             logger.debug("pub/sub: %s failed on %s: %s", args[0], self._where, exc)
-            return
-        if entry is not None:
-            entry.pending += 1
-            entry.ready.clear()
 
     # The subscriber connection.
 
