@@ -19,6 +19,7 @@ one `SubscriptionEngine`, so they share filters, limits and delivery rules:
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -30,7 +31,6 @@ from graphql import (
     DocumentNode,
     ExecutionResult,
     FragmentDefinitionNode,
-    GraphQLError,
     GraphQLResolveInfo,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -149,6 +149,23 @@ class LiveSubscription:
         self.close()
 
 
+def _variables_key(variables: Mapping[str, Any] | None) -> bytes:
+    """The variables as canonical JSON: their part of a rendering's cache key."""
+    try:
+        return orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        # orjson refuses integers beyond 64 bits, which JSON and GraphQL's ID accept (an ID
+        # variable sent as a number): fall back to the standard library for those.
+        return json.dumps(variables, sort_keys=True).encode()
+
+
+def _published_property(*call: Any, **arguments: Any) -> Any:
+    """Every field of a delivery reads the published value's property of its name; called
+    positionally, since an SDL argument may be named `info`."""
+    source, info = call[0], call[1]
+    return source.get(info.field_name) if isinstance(source, dict) else None
+
+
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
     return {
         definition.name.value: definition
@@ -215,8 +232,9 @@ class SubscriptionEngine:
         if operation is not None and operation.operation is not OperationType.SUBSCRIPTION:
             raise NotASubscription(operation.operation)
 
-        async def open_stream(root: Any, info: GraphQLResolveInfo[Any], **arguments: Any) -> Any:
-            return await self._open(document, operation_name, variables, info, arguments)
+        async def open_stream(*call: Any, **arguments: Any) -> Any:
+            # Positional (root, info): an SDL argument may be named `root` or `info`.
+            return await self._open(document, operation_name, variables, call[1], arguments)
 
         built = GraphQLExecutor.build(
             self._executor.schema,
@@ -260,7 +278,7 @@ class SubscriptionEngine:
                 elif call.name == SET_SUBSCRIPTION_INVALIDATION_FILTER:
                     invalidation = InvalidationFilter(name, call.arguments[0])
         filter_ = subscription_filter(arguments, enhanced)
-        variables_key = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+        variables_key = _variables_key(variables)
         shape = Shape(
             document,
             operation_name,
@@ -286,6 +304,7 @@ class SubscriptionEngine:
             root_value={shape.field_name: message.get("payload")},
             variable_values=dict(shape.variables) if shape.variables else None,
             operation_name=shape.operation_name,
+            field_resolver=_published_property,
         )
         assert isinstance(result, ExecutionResult)  # no resolvers: always synchronous
         delivery = Delivery(result)
@@ -324,12 +343,3 @@ class SubscriptionEngine:
                 logger.error(
                     "[%s] could not publish to %s: %s", context.request_id, name, exc.message
                 )
-
-    def topics_of(self, mutation: str) -> tuple[str, ...]:
-        """The Subscription fields a mutation publishes to."""
-        return self._topics.get(mutation, ())
-
-
-def refusal_errors(result: ExecutionResult) -> list[GraphQLError]:
-    """The errors of a refused subscription (never empty)."""
-    return list(result.errors or [GraphQLError("The subscription could not be started.")])

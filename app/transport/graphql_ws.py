@@ -86,7 +86,9 @@ class EngineSchema:
         operation_name: str | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> AsyncGenerator[ExecutionResult, None]:
-        return self._results(query, variable_values, context_value, operation_name, True)
+        # The legacy graphql-ws protocol runs any operation with `start` (Apollo Client 2's
+        # WebSocketLink sends queries and mutations this way).
+        return self._results(query, variable_values, context_value, operation_name, False)
 
     async def stream(
         self,

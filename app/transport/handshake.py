@@ -48,6 +48,9 @@ class Handshake:
 
 
 def _decode_base64_json(text: str, what: str) -> object:
+    # gql's AppSyncWebsocketsTransport puts standard base64 in the query string unescaped, so
+    # its "+" arrives as a space once the query string is decoded; base64 has no spaces.
+    text = text.replace(" ", "+")
     padded = text + "=" * (-len(text) % 4)
     try:
         raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)

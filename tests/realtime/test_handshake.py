@@ -64,3 +64,12 @@ def test_refused_handshakes(query: bytes, protocols: list[str], error_type: str)
         read_handshake(query, protocols)
     assert refused.value.error_type == error_type
     assert refused.value.error_code == 400
+
+
+def test_unescaped_base64_plus_signs_survive_the_query_string() -> None:
+    """gql's AppSync transport puts standard base64 in the URL unescaped: "+" reads as " "."""
+    header = {"host": "h>?", "x-api-key": "da2-~~~"}
+    encoded = b64(header)
+    assert "+" in encoded or "/" in encoded
+    query = f"header={encoded}&payload=e30=".encode()
+    assert dict(read_handshake(query, ["graphql-ws"]).headers) == header
