@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest setup bench bench-templates clean
+.PHONY: run test lint typecheck pytest setup bench bench-templates bench-fanout clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ bench: $(STAMP)
 bench-templates: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.bench_templates
+
+# 1,000 AppSync real-time subscribers of one topic, 20 mutations; in-process and Redis pub/sub
+# (needs DynamoDB Local and redis-server: `make setup`).
+bench-fanout: $(STAMP)
+	$(BIN)/python -m benchmarks.fanout $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
