@@ -250,6 +250,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_level=args.log_level,
         max_message_bytes=service.definition.limits.max_message_bytes,
+        close_timeout_seconds=service.definition.limits.close_timeout_seconds,
     )
     uvicorn.Server(config).run()
     return 0

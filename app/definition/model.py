@@ -149,6 +149,7 @@ class Limits:
     connection_lifetime_seconds: float = 24 * 3600.0
     connection_init_timeout_seconds: float = 60.0
     max_pending_messages: int = 1000
+    close_timeout_seconds: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ _LIMIT_KEYS = {
     "connectionLifetimeSeconds": "connection_lifetime_seconds",
     "connectionInitTimeoutSeconds": "connection_init_timeout_seconds",
     "maxPendingMessages": "max_pending_messages",
+    "closeTimeoutSeconds": "close_timeout_seconds",
 }
 
 

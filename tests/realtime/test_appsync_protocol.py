@@ -1145,3 +1145,39 @@ async def test_sigterm_closes_appsync_sockets_with_service_restart(tmp_path: Pat
         exit_code = await asyncio.to_thread(server.process.wait, WAIT)
     assert exit_code in (0, -signal.SIGTERM)
     assert_clean(server.log())
+
+
+async def test_a_stalled_socket_is_aborted_once_its_close_deadline_passes(
+    tmp_path: Path,
+) -> None:
+    """A peer that never reads cannot drain its buffer, so closing alone would keep the
+    connection (and its buffer) forever; the server aborts it `closeTimeoutSeconds` later,
+    and a SIGTERM then does not wait for it."""
+    settings = LIMITED_SETTINGS + "  closeTimeoutSeconds: 0.5\n"
+    project = limited_project(tmp_path / "api", settings)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    event = new_event()
+    with serve(project, logs) as server:
+        stalled = await StalledClient.subscribe(server, event)
+        try:
+            async with httpx.AsyncClient(timeout=WAIT) as http:
+                for index in range(300):
+                    variables = {"eventId": event, "content": f"{index}:{'z' * 50_000}"}
+                    response = await http.post(
+                        server.graphql_url, json={"query": LIMITED_COMMENT, "variables": variables}
+                    )
+                    assert response.status_code == 200
+                    if "disconnecting a real-time client" in server.log():
+                        break
+                else:
+                    pytest.fail("the server never gave up on the stalled subscriber")
+            await asyncio.sleep(1.0)  # past the 0.5 s deadline, still not reading
+            started = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(server.process.wait, WAIT)
+            # Without the deadline, shutdown waits its whole 30 s for the stalled socket.
+            assert time.monotonic() - started < 5.0
+        finally:
+            stalled.close()
+    assert "timeout graceful shutdown exceeded" not in server.log()
