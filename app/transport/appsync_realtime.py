@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -390,8 +391,10 @@ def _start_request(payload: object) -> tuple[str, dict[str, Any] | None, str | N
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), str):
         raise ValueError('A start payload needs "data": a JSON string of {query, variables}.')
     try:
-        request = orjson.loads(payload["data"])
-    except orjson.JSONDecodeError:
+        # The standard library, not orjson: it keeps integers beyond 64 bits exact (an ID
+        # variable sent as a number); a start is parsed once per subscription.
+        request = json.loads(payload["data"])
+    except ValueError:
         raise ValueError('The start payload\'s "data" is not valid JSON.') from None
     if not isinstance(request, dict) or not isinstance(request.get("query"), str):
         raise ValueError('The start payload\'s "data" needs a "query" string.')

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -224,6 +225,23 @@ async def test_arguments_named_info_and_root_filter_like_any_other(
         await first_delivered(server, http, query, {}, [{"owner": "bob"}], {"owner": "alice"})
         == "hit"
     )
+
+
+async def test_an_id_variable_beyond_64_bits_stays_exact(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
+    """JSON numbers of any size are exact in a `start`'s data (an ID sent as a number)."""
+    big = 2**70
+    data = json.dumps(
+        {"query": "subscription($id: ID) { onItem(id: $id) { id } }", "variables": {"id": big}}
+    )
+    async with appsync_socket(server) as socket:
+        start = {"id": "s", "type": "start", "payload": {"data": data, "extensions": {}}}
+        await socket.websocket.send(json.dumps(start))
+        assert await socket.frame("s") == {"type": "start_ack", "id": "s"}
+        await put(http, str(big + 1))
+        await put(http, str(big))
+        assert await socket.item_id("s") == str(big)
 
 
 async def test_an_id_argument_is_compared_as_serialized(
