@@ -15,11 +15,15 @@ from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
+from app.auth.authorizer import Authorizer
+from app.auth.base import Principal
+from app.auth.directives import FieldRules, field_rules, guard_fields
 from app.datasources.base import DataSource
 from app.datasources.dynamodb.local_runtime import LocalDynamoDB, dynamodb_sources
 from app.datasources.registry import DATA_SOURCE_TYPES
 from app.definition.loader import load_definition
 from app.definition.model import ApiDefinition
+from app.execution.context import RequestContext
 from app.execution.executor import Executor
 from app.realtime.engine import SubscriptionEngine
 from app.realtime.pubsub import create_pubsub
@@ -56,12 +60,15 @@ class Service:
     example_query: str | None
     local_dynamodb: LocalDynamoDB
     realtime: SubscriptionEngine
+    authorizer: Authorizer
+    field_rules: FieldRules
 
     async def start(self) -> None:
         """Connect pub/sub first (quick to fail), then local engines (they give data sources
         their endpoints), then data sources. A failure closes whatever had started."""
         try:
             await self.realtime.start()
+            await self.authorizer.start()
             await self.local_dynamodb.start()
             for data_source in self.data_sources.values():
                 await data_source.start()
@@ -72,6 +79,8 @@ class Service:
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self.realtime.close()
+        with contextlib.suppress(Exception):
+            await self.authorizer.close()
         for data_source in self.data_sources.values():
             with contextlib.suppress(Exception):
                 await data_source.close()
@@ -108,6 +117,9 @@ def build_service(
         schema_class=StrawsyncSchema,
     )
     example = definition.project_dir / "graphiql.graphql"
+    authorizer = Authorizer(definition.auth, definition.project_dir)
+    rules = field_rules(definition.schema, authorizer.default, authorizer.mode_types)
+    guard_fields(graphql_schema(schema), rules, _principal_of)
     executor = Executor(graphql_schema(schema))
     pubsub = create_pubsub(
         pubsub_url, api=definition.name, maxsize=definition.limits.max_pending_messages
@@ -124,8 +136,14 @@ def build_service(
             in_memory=in_memory,
             progress=progress,
         ),
-        realtime=SubscriptionEngine(definition, executor, runtime, pubsub),
+        realtime=SubscriptionEngine(definition, executor, runtime, pubsub, rules),
+        authorizer=authorizer,
+        field_rules=rules,
     )
+
+
+def _principal_of(context: RequestContext) -> Principal | None:
+    return context.principal
 
 
 def load_service(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.auth.authorizer import SINGLE_MODES, config_problems
 from app.datasources.registry import DATA_SOURCE_TYPES, KNOWN_APPSYNC_TYPES
 from app.definition.model import (
     AuthProvider,
@@ -51,15 +52,19 @@ class SettingsLoader(Reporter):
         return doc, self._mapping(doc, _SETTINGS_KEYS, "settings")
 
     def _load_auth(self, doc: YamlDocument, values: Mapping[str, Any]) -> tuple[AuthProvider, ...]:
+        """The default provider first, then the additional ones; none means an open API."""
         auth = values.get("authentication")
         if auth is None:
-            return (AuthProvider(AuthType.API_KEY),)
-        providers: list[AuthProvider] = []
-        entries: list[tuple[tuple[str | int, ...], Any]] = []
+            return ()
         if not isinstance(auth, dict):
             self._at(doc, "'authentication' must be a mapping", "authentication")
-            return (AuthProvider(AuthType.API_KEY),)
-        entries.append((("authentication", "default"), auth.get("default")))
+            return ()
+        for key in auth:
+            if key not in ("default", "additional"):
+                self._at(doc, f"unknown key '{key}' in authentication", "authentication", key)
+        entries: list[tuple[tuple[str | int, ...], Any]] = [
+            (("authentication", "default"), auth.get("default"))
+        ]
         additional = auth.get("additional") or []
         if not isinstance(additional, list):
             self._at(doc, "'authentication.additional' must be a list", "authentication")
@@ -67,6 +72,7 @@ class SettingsLoader(Reporter):
         entries.extend(
             (("authentication", "additional", i), item) for i, item in enumerate(additional)
         )
+        providers: list[AuthProvider] = []
         for path, entry in entries:
             if not isinstance(entry, dict) or "type" not in entry:
                 self._at(doc, "an authentication provider needs a 'type'", *path)
@@ -77,7 +83,12 @@ class SettingsLoader(Reporter):
                 modes = ", ".join(m.value for m in AuthType)
                 self._at(doc, f"unknown authentication type '{entry['type']}' ({modes})", *path)
                 continue
+            if mode in SINGLE_MODES and any(p.type is mode for p in providers):
+                self._at(doc, f"{mode.value} may be configured only once", *path, "type")
+                continue
             config = {k: v for k, v in entry.items() if k != "type"}
+            for problem in config_problems(mode, freeze(config)):
+                self._at(doc, problem, *path)
             providers.append(AuthProvider(mode, freeze(config)))
         return tuple(providers)
 

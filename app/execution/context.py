@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.execution.errors import LocatedTemplateError
 from app.templates.api import ExtensionCall
+
+if TYPE_CHECKING:
+    from app.auth.base import Principal
 
 
 @dataclass(slots=True)
@@ -18,7 +21,8 @@ class RequestContext:
     `extension_calls` collects the `$extensions` calls of templates that rendered, for the
     real-time layer (subscription filters, invalidations).
     `headers` is AppSync's `$ctx.request.headers`: lower-case names, repeated headers as
-    lists, no `cookie`. `identity` and `auth_type` are set by the auth layer.
+    lists, no `cookie`. `principal` (who is calling), `identity` (`$ctx.identity`) and
+    `auth_type` are set by the auth layer with `authorize`.
     """
 
     request_id: str
@@ -28,10 +32,18 @@ class RequestContext:
     domain_name: str | None = None
     identity: Any = None
     auth_type: str | None = None
+    principal: Principal | None = None
     appended_errors: list[LocatedTemplateError] = field(default_factory=list)
     extension_calls: list[ExtensionCall] = field(default_factory=list)
     per_request: dict[Any, Any] = field(default_factory=dict)
     _headers: dict[str, Any] | None = None
+
+    def authorize(self, principal: Principal | None) -> None:
+        """Record the caller the auth layer verified (None: the API is open)."""
+        self.principal = principal
+        if principal is not None:
+            self.identity = dict(principal.identity) if principal.identity is not None else None
+            self.auth_type = principal.auth_type.value
 
     @property
     def headers(self) -> dict[str, Any]:

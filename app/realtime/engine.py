@@ -19,8 +19,10 @@ one `SubscriptionEngine`, so they share filters, limits and delivery rules:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ from graphql import (
 )
 from graphql import Executor as GraphQLExecutor
 
+from app.auth.directives import FieldRules
 from app.definition.model import ApiDefinition
 from app.execution.context import RequestContext
 from app.execution.executor import Executor, is_awaitable
@@ -120,6 +123,8 @@ class LiveSubscription:
         self.shape = shape
         self.field_name = shape.field_name
         self.invalidated = False
+        self.expired = False
+        self._expiry: asyncio.TimerHandle | None = None
         self._engine = engine
         self._subscription = subscription
         self._filter = filter_
@@ -141,8 +146,21 @@ class LiveSubscription:
             if self._filter.matches(payload):
                 return self._engine.render(message, self.shape)
 
+    def expire_at(self, epoch_seconds: float) -> None:
+        """End the subscription when the caller's credentials expire (`expired` is then set)."""
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, epoch_seconds - time.time())
+        self._expiry = loop.call_later(delay, self._expire)
+
+    def _expire(self) -> None:
+        self.expired = True
+        self.close()
+
     def close(self) -> None:
         """Stop listening; idempotent."""
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
         self._subscription.close()
 
     async def aclose(self) -> None:
@@ -183,8 +201,10 @@ class SubscriptionEngine:
         executor: Executor,
         bindings: FieldBindings,
         pubsub: PubSub,
+        rules: FieldRules | None = None,
     ) -> None:
         self.pubsub = pubsub
+        self._rules = rules
         self._executor = executor
         self._projection_schema: GraphQLSchema = definition.schema
         self._queue_size = definition.limits.max_pending_messages
@@ -262,6 +282,9 @@ class SubscriptionEngine:
         arguments: dict[str, Any],
     ) -> LiveSubscription:
         name = info.field_name
+        context: RequestContext = info.context
+        if self._rules is not None:
+            self._rules.check(info.parent_type.name, name, context.principal)
         normalize = self._normalizers.get(name)
         if normalize is not None:
             arguments = normalize(arguments)
@@ -269,7 +292,6 @@ class SubscriptionEngine:
         invalidation: InvalidationFilter | None = None
         resolver = self._resolvers.get(name)
         if resolver is not None:
-            context: RequestContext = info.context
             first = len(context.extension_calls)
             await resolver(None, info, dict(arguments))
             for call in context.extension_calls[first:]:
@@ -288,7 +310,11 @@ class SubscriptionEngine:
         )
         listener = self.pubsub.subscribe(topic(name), maxsize=self._queue_size)
         await listener.__aenter__()
-        return LiveSubscription(self, shape, listener, filter_, invalidation)
+        live = LiveSubscription(self, shape, listener, filter_, invalidation)
+        principal = context.principal
+        if principal is not None and principal.expires_at is not None:
+            live.expire_at(principal.expires_at)
+        return live
 
     # Delivering ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
@@ -30,11 +31,14 @@ from graphql import ExecutionResult, GraphQLError
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from app.auth.authorizer import Authorizer
+from app.auth.base import UNAUTHORIZED_EXCEPTION, AuthFailure, Credentials, Principal
 from app.definition.model import Limits
 from app.execution.context import RequestContext
 from app.execution.errors import INTERNAL_FAILURE, format_graphql_error, request_error
 from app.realtime.engine import LiveSubscription, NotASubscription, SubscriptionEngine
 from app.realtime.pubsub import PubSubError
+from app.transport.credentials import LAMBDA_CONNECT_OPERATION, header_map, with_fields
 from app.transport.handshake import APPSYNC_SUBPROTOCOL, HandshakeError, read_handshake
 
 logger = logging.getLogger("strawsync.realtime")
@@ -45,6 +49,11 @@ DUPLICATED_OPERATION: Final = "DuplicatedOperationError"
 MAX_SUBSCRIPTIONS: Final = "MaxSubscriptionsReachedError"
 LIMIT_EXCEEDED: Final = "LimitExceededError"
 UNKNOWN_OPERATION: Final = "UnknownOperationError"
+
+CONNECT_PATH: Final = "/graphql/connect"
+GRAPHQL_PATH: Final = "/graphql"
+"""What AppSync clients sign with IAM: the handshake as a POST of `{}` to `/graphql/connect`,
+each start as a POST of its `data` to `/graphql`."""
 
 CLOSE_NORMAL: Final = 1000
 CLOSE_POLICY: Final = 1008
@@ -80,8 +89,9 @@ class _CloseRequest:
 class RealtimeEndpoint:
     """The ASGI app for AppSync real-time sockets."""
 
-    def __init__(self, engine: SubscriptionEngine, limits: Limits) -> None:
+    def __init__(self, engine: SubscriptionEngine, authorizer: Authorizer, limits: Limits) -> None:
         self.engine = engine
+        self.authorizer = authorizer
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -101,6 +111,27 @@ class RealtimeEndpoint:
             await websocket.close(CLOSE_PROTOCOL if chosen is None else CLOSE_POLICY)
             return
         await websocket.accept(subprotocol=APPSYNC_SUBPROTOCOL)
+        client = scope.get("client")
+        source_ip = client[0] if client else None
+        upgrade_headers = header_map(scope.get("headers", ()))
+        try:
+            principal = await self.authorizer.authenticate(
+                Credentials(
+                    headers=with_fields(upgrade_headers, handshake.headers),
+                    method="POST",
+                    path=CONNECT_PATH,
+                    body=b"{}",
+                    source_ip=source_ip,
+                    operation_name=LAMBDA_CONNECT_OPERATION,
+                )
+            )
+        except AuthFailure as failure:
+            errors = [{**request_error(failure.message, failure.error_type), "errorCode": 401}]
+            await websocket.send_text(
+                _frame({"type": "connection_error", "payload": {"errors": errors}})
+            )
+            await websocket.close(CLOSE_POLICY)
+            return
         raw_headers = [
             *scope.get("headers", ()),
             *(
@@ -108,13 +139,15 @@ class RealtimeEndpoint:
                 for name, value in handshake.headers.items()
             ),
         ]
-        client = scope.get("client")
         connection = RealtimeConnection(
             websocket,
             self.engine,
             self.limits,
             raw_headers=raw_headers,
-            source_ip=client[0] if client else None,
+            source_ip=source_ip,
+            authorizer=self.authorizer,
+            principal=principal,
+            upgrade_headers=upgrade_headers,
         )
         await connection.serve()
 
@@ -130,8 +163,14 @@ class RealtimeConnection:
         *,
         raw_headers: Sequence[tuple[bytes, bytes]],
         source_ip: str | None,
+        authorizer: Authorizer,
+        principal: Principal | None,
+        upgrade_headers: Mapping[str, str],
     ) -> None:
         self.websocket = websocket
+        self.authorizer = authorizer
+        self.principal = principal
+        self.upgrade_headers = upgrade_headers
         self.engine = engine
         self.limits = limits
         self.raw_headers = raw_headers
@@ -302,11 +341,11 @@ class RealtimeConnection:
             self.send(error_frame([error], operation_id))
             return
         try:
-            query, variables, operation_name = _start_request(message.get("payload"))
+            request = _start_request(message.get("payload"))
         except ValueError as exc:
             self.send(error_frame([request_error(str(exc), BAD_REQUEST)], operation_id))
             return
-        task = asyncio.create_task(self._run(operation_id, query, variables, operation_name))
+        task = asyncio.create_task(self._run(operation_id, request))
         self.operations[operation_id] = task
 
     def _stop(self, operation_id: object) -> None:
@@ -326,24 +365,44 @@ class RealtimeConnection:
 
     # One subscription ------------------------------------------------------------------------
 
-    async def _run(
-        self,
-        operation_id: str,
-        query: str,
-        variables: dict[str, Any] | None,
-        operation_name: str | None,
-    ) -> None:
+    async def _authenticate(self, request: StartRequest, request_id: str) -> Principal | None:
+        """A start is authorized by its own `extensions.authorization` (signed over its `data`
+        for IAM); without one, it runs as the connection's caller."""
+        if request.authorization is None:
+            return self.principal
+        credentials = Credentials(
+            headers=with_fields(self.upgrade_headers, request.authorization),
+            method="POST",
+            path=GRAPHQL_PATH,
+            body=request.data.encode(),
+            source_ip=self.source_ip,
+            request_id=request_id,
+            operation_name=request.operation_name,
+            variables=request.variables or {},
+            query_text=request.query,
+        )
+        return await self.authorizer.authenticate(credentials)
+
+    async def _run(self, operation_id: str, request: StartRequest) -> None:
         request_id = str(uuid.uuid4())
         context = RequestContext(
             request_id=request_id,
-            variables=variables or {},
+            variables=request.variables or {},
             raw_headers=self.raw_headers,
             source_ip=self.source_ip,
         )
         live: LiveSubscription | None = None
         try:
             try:
-                opened = await self.engine.subscribe(query, variables, operation_name, context)
+                context.authorize(await self._authenticate(request, request_id))
+            except AuthFailure as failure:
+                error = request_error(failure.message, failure.error_type)
+                self.send(error_frame([error], operation_id))
+                return
+            try:
+                opened = await self.engine.subscribe(
+                    request.query, request.variables, request.operation_name, context
+                )
             except NotASubscription as exc:
                 error = request_error(str(exc), UNSUPPORTED_OPERATION)
                 self.send(error_frame([error], operation_id))
@@ -360,7 +419,12 @@ class RealtimeConnection:
 
             async for delivery in live:
                 self.send((prefix + delivery.payload_json(format_error) + b"}").decode())
-            if self.operations.get(operation_id) is asyncio.current_task():
+            if live.expired:
+                error = request_error(
+                    "The credentials of this subscription expired.", UNAUTHORIZED_EXCEPTION
+                )
+                self.send(error_frame([error], operation_id))
+            elif self.operations.get(operation_id) is asyncio.current_task():
                 self.send(_frame({"type": "complete", "id": operation_id}))
                 if live.invalidated:
                     del self.operations[operation_id]
@@ -386,8 +450,19 @@ def _errors(result: ExecutionResult, request_id: str) -> list[dict[str, Any]]:
     return [format_graphql_error(error, request_id) for error in errors]
 
 
-def _start_request(payload: object) -> tuple[str, dict[str, Any] | None, str | None]:
-    """The GraphQL request inside a `start` payload; ValueError says what is wrong."""
+@dataclass(frozen=True, slots=True)
+class StartRequest:
+    """The GraphQL request of a `start`, its raw `data` (what IAM signs) and its credentials."""
+
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    data: str
+    authorization: Mapping[str, Any] | None
+
+
+def _start_request(payload: object) -> StartRequest:
+    """The request inside a `start` payload; ValueError says what is wrong."""
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), str):
         raise ValueError('A start payload needs "data": a JSON string of {query, variables}.')
     try:
@@ -404,4 +479,8 @@ def _start_request(payload: object) -> tuple[str, dict[str, Any] | None, str | N
     operation_name = request.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise ValueError("operationName must be a string.")
-    return request["query"], variables, operation_name
+    extensions = payload.get("extensions")
+    authorization = extensions.get("authorization") if isinstance(extensions, dict) else None
+    if authorization is not None and not isinstance(authorization, dict):
+        raise ValueError('"extensions.authorization" must be an object of headers.')
+    return StartRequest(request["query"], variables, operation_name, payload["data"], authorization)

@@ -96,7 +96,7 @@ def create_app(service: Service, *, graphiql: bool = True) -> StrawsyncApp:
     )
     return StrawsyncApp(
         BodySizeLimitMiddleware(endpoint.asgi, max_bytes),
-        RealtimeEndpoint(service.realtime, service.definition.limits),
+        RealtimeEndpoint(service.realtime, service.authorizer, service.definition.limits),
         GraphQLWebSockets(service),
         app,
     )

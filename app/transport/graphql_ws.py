@@ -20,27 +20,37 @@ from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry import UNSET
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
+from app.auth.base import UNAUTHORIZED_EXCEPTION, AuthFailure, Credentials, Principal
 from app.execution.context import RequestContext
 from app.execution.errors import format_appended_error, format_graphql_error
 from app.realtime.engine import NotASubscription
 from app.realtime.pubsub import PubSubError
 from app.service import Service
+from app.transport.credentials import LAMBDA_CONNECT_OPERATION, header_map, with_fields
 from app.transport.operations import run_operation
 
 ANY_OPERATION = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SocketInfo:
-    """What each operation on one socket knows of it (its own RequestContext is fresh)."""
+    """What each operation on one socket knows of it (its own RequestContext is fresh).
+
+    Strawberry sets `connection_params` to the `connection_init` payload; the credentials in
+    it (or in the upgrade request's headers) authorize the connection: `principal`.
+    """
 
     raw_headers: Sequence[tuple[bytes, bytes]]
     source_ip: str | None
+    connection_params: Any = None
+    principal: Principal | None = None
 
 
 def _typed(errors: Sequence[GraphQLError], request_id: str) -> list[GraphQLError]:
@@ -123,6 +133,7 @@ class EngineSchema:
             raw_headers=info.raw_headers,
             source_ip=info.source_ip,
         )
+        context.authorize(info.principal)
         if not isinstance(query, str) or not query.strip():
             yield PreExecutionError(
                 data=None, errors=[_error("No GraphQL query found.", "BadRequestException")]
@@ -148,6 +159,9 @@ class EngineSchema:
                 result = delivery.result
                 typed = _typed(result.errors, request_id) if result.errors else None
                 yield ExecutionResult(data=result.data, errors=typed)
+            if opened.expired:
+                message = "The credentials of this subscription expired."
+                yield ExecutionResult(data=None, errors=[_error(message, UNAUTHORIZED_EXCEPTION)])
         except PubSubError as exc:
             yield ExecutionResult(data=None, errors=[_error(exc.message, exc.error_type)])
         finally:
@@ -189,6 +203,7 @@ class GraphQLWebSockets(GraphQL):
 
     def __init__(self, service: Service) -> None:
         limits = service.definition.limits
+        self.authorizer = service.authorizer
         super().__init__(
             cast(BaseSchema, EngineSchema(service)),
             graphql_ide=None,
@@ -198,6 +213,30 @@ class GraphQLWebSockets(GraphQL):
             connection_init_wait_timeout=timedelta(seconds=limits.connection_init_timeout_seconds),
             max_subscriptions_per_connection=limits.max_subscriptions_per_connection,
         )
+
+    async def on_ws_connect(self, context: Any) -> Any:
+        """Authorize the connection from its `connection_init` payload (`Authorization`,
+        `x-api-key`, ... at the top level or under `headers`) over the upgrade's headers."""
+        if not isinstance(context, SocketInfo):
+            return UNSET
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        nested = params.get("headers")
+        fields = {**params, **nested} if isinstance(nested, dict) else params
+        credentials = Credentials(
+            headers=with_fields(header_map(context.raw_headers), fields),
+            method="POST",
+            path="/graphql",
+            body=b"{}",
+            source_ip=context.source_ip,
+            operation_name=LAMBDA_CONNECT_OPERATION,
+        )
+        try:
+            context.principal = await self.authorizer.authenticate(credentials)
+        except AuthFailure as failure:
+            raise ConnectionRejectionError(
+                {"errors": [{"errorType": failure.error_type, "message": failure.message}]}
+            ) from None
+        return UNSET
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

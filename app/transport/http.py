@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from app.auth.base import AuthFailure, Credentials, Principal
+from app.definition.model import AuthType
 from app.execution.context import RequestContext
 from app.execution.errors import (
     INTERNAL_FAILURE,
@@ -28,12 +30,14 @@ from app.execution.errors import (
 )
 from app.execution.executor import OperationNotAllowed
 from app.service import Service
+from app.transport.credentials import header_map
 from app.transport.limits import BodyTooLarge
 from app.transport.operations import run_operation
 
 logger = logging.getLogger("strawsync.http")
 
 REQUEST_ID_HEADER = "x-amzn-RequestId"
+ERROR_TYPE_HEADER = "x-amzn-ErrorType"
 JSON_TYPES = ("application/json", "application/graphql+json", "application/graphql-response+json")
 QUERY_ONLY = frozenset({OperationType.QUERY})
 ANY_OPERATION = frozenset({OperationType.QUERY, OperationType.MUTATION})
@@ -92,6 +96,23 @@ def _check(query: Any, variables: Any, operation_name: Any) -> None:
         raise BadRequest("operationName must be a string.")
 
 
+def _lambda_request_context(request: Request, body: bytes) -> dict[str, Any]:
+    """The operation a Lambda authorizer is told about; best effort, before validation."""
+    try:
+        query, variables, operation_name = (
+            _parse_get(request)
+            if request.method == "GET"
+            else _parse_post(body, "application/json")
+        )
+    except BadRequest:
+        return {}
+    return {
+        "query_text": query if isinstance(query, str) else "",
+        "variables": variables if isinstance(variables, dict) else {},
+        "operation_name": operation_name if isinstance(operation_name, str) else None,
+    }
+
+
 def wants_html(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return "text/html" in accept and "application/json" not in accept
@@ -124,28 +145,61 @@ class GraphQLEndpoint:
             if request.method == "GET":
                 if self.graphiql is not None and wants_html(request):
                     return HTMLResponse(self.graphiql)
-                query, variables, operation_name = _parse_get(request)
-                allowed = QUERY_ONLY
+                body = b""
             elif request.method == "POST":
                 body = await request.body()
+            else:
+                raise BadRequest("Method not allowed.", 405)
+            principal = await self._authenticate(request, request_id, body)
+            if request.method == "GET":
+                query, variables, operation_name = _parse_get(request)
+                allowed = QUERY_ONLY
+            else:
                 content_type = request.headers.get("content-type", "")
                 query, variables, operation_name = _parse_post(body, content_type)
                 allowed = ANY_OPERATION
-            else:
-                raise BadRequest("Method not allowed.", 405)
             _check(query, variables, operation_name)
             return await self._execute(
-                request, request_id, query, variables, operation_name, allowed
+                request, request_id, principal, query, variables, operation_name, allowed
+            )
+        except AuthFailure as failure:
+            payload = {"errors": [request_error(failure.message, failure.error_type)]}
+            return json_response(
+                payload, 401, request_id, **{ERROR_TYPE_HEADER: failure.error_type}
             )
         except BadRequest as exc:
             headers = {"allow": "GET, POST"} if exc.status == 405 else {}
             payload = {"errors": [request_error(exc.message, exc.error_type)]}
             return json_response(payload, exc.status, request_id, **headers)
 
+    async def _authenticate(
+        self, request: Request, request_id: str, body: bytes
+    ) -> Principal | None:
+        """The caller, checked before the request is even parsed (as AppSync does)."""
+        authorizer = self.service.authorizer
+        if not authorizer.enabled:
+            return None
+        client = request.client
+        operation: dict[str, Any] = {}
+        if AuthType.AWS_LAMBDA in authorizer.mode_types:
+            operation = _lambda_request_context(request, body)
+        credentials = Credentials(
+            headers=header_map(request.headers.raw),
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            body=body,
+            source_ip=client.host if client else None,
+            request_id=request_id,
+            **operation,
+        )
+        return await authorizer.authenticate(credentials)
+
     async def _execute(
         self,
         request: Request,
         request_id: str,
+        principal: Principal | None,
         query: str,
         variables: dict[str, Any] | None,
         operation_name: str | None,
@@ -157,6 +211,7 @@ class GraphQLEndpoint:
             raw_headers=request.headers.raw,
             source_ip=request.client.host if request.client else None,
         )
+        context.authorize(principal)
         try:
             async with asyncio.timeout(self.timeout):
                 outcome = await run_operation(

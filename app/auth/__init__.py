@@ -1,0 +1,1 @@
+"""Authorization: modes, the authorizer, and field directives."""

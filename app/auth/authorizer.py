@@ -1,0 +1,89 @@
+"""Which mode a request's credentials are for, and whether they are good.
+
+The API has a default mode and additional modes, as on AppSync. A request is checked by the
+first configured mode whose credentials it presents, in this order: an `x-api-key` header
+(API_KEY); a SigV4 `Authorization` (AWS_IAM); a JWT from a configured issuer (Cognito user
+pools, OpenID Connect); any other `Authorization` (AWS_LAMBDA). Credentials for no configured
+mode are refused. The field directives then decide what that mode may read.
+
+An API whose definition configures no authentication is open: no check, no identity (the
+server says so at start-up).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Final
+
+from app.auth.base import AuthFailure, AuthMode, Credentials, Principal
+from app.definition.model import AuthProvider, AuthType
+
+MODE_MODULES: Final = {
+    AuthType.API_KEY: "app.auth.modes.api_key",
+    AuthType.AWS_IAM: "app.auth.modes.iam",
+    AuthType.AMAZON_COGNITO_USER_POOLS: "app.auth.modes.cognito",
+    AuthType.OPENID_CONNECT: "app.auth.modes.oidc",
+    AuthType.AWS_LAMBDA: "app.auth.modes.lambda_authorizer",
+}
+SELECTION_ORDER: Final = (
+    AuthType.API_KEY,
+    AuthType.AWS_IAM,
+    AuthType.AMAZON_COGNITO_USER_POOLS,
+    AuthType.OPENID_CONNECT,
+    AuthType.AWS_LAMBDA,
+)
+SINGLE_MODES: Final = frozenset({AuthType.API_KEY, AuthType.AWS_IAM, AuthType.AWS_LAMBDA})
+"""Modes AppSync allows once per API (Cognito pools and OIDC providers may repeat)."""
+
+
+def mode_module(auth_type: AuthType) -> ModuleType:
+    """The module implementing `auth_type` (`config_problems`, `create`)."""
+    return importlib.import_module(MODE_MODULES[auth_type])
+
+
+def config_problems(auth_type: AuthType, config: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = mode_module(auth_type).config_problems(config)
+    return problems
+
+
+class Authorizer:
+    """The API's configured modes; one per served API."""
+
+    def __init__(self, providers: tuple[AuthProvider, ...], project_dir: Path) -> None:
+        self.providers = providers
+        self.default: AuthType | None = providers[0].type if providers else None
+        created = [
+            (provider.type, mode_module(provider.type).create(provider.config, project_dir))
+            for provider in providers
+        ]
+        self.modes: tuple[AuthMode, ...] = tuple(
+            mode for kind in SELECTION_ORDER for mode_type, mode in created if mode_type is kind
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.modes)
+
+    @property
+    def mode_types(self) -> frozenset[AuthType]:
+        return frozenset(provider.type for provider in self.providers)
+
+    async def authenticate(self, credentials: Credentials) -> Principal | None:
+        """The caller, or None when the API is open; raises AuthFailure."""
+        if not self.modes:
+            return None
+        for mode in self.modes:
+            if mode.claims(credentials):
+                return await mode.authenticate(credentials)
+        raise AuthFailure()
+
+    async def start(self) -> None:
+        for mode in self.modes:
+            await mode.start()
+
+    async def close(self) -> None:
+        for mode in self.modes:
+            await mode.close()

@@ -1,0 +1,1 @@
+"""One module per AppSync authorization mode, each implementing `app.auth.base.AuthMode`."""
