@@ -117,7 +117,7 @@ def build_service(
         schema_class=StrawsyncSchema,
     )
     example = definition.project_dir / "graphiql.graphql"
-    authorizer = Authorizer(definition.auth, definition.project_dir)
+    authorizer = Authorizer(definition.auth, definition.project_dir, definition.name)
     rules = field_rules(definition.schema, authorizer.default, authorizer.mode_types)
     guard_fields(graphql_schema(schema), rules, _principal_of)
     executor = Executor(graphql_schema(schema))

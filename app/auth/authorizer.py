@@ -49,15 +49,25 @@ def config_problems(auth_type: AuthType, config: Mapping[str, Any]) -> list[str]
     return problems
 
 
+def _create(provider: AuthProvider, project_dir: Path, api_name: str) -> AuthMode:
+    module = mode_module(provider.type)
+    if provider.type is AuthType.AWS_LAMBDA:  # its event names the API
+        mode: AuthMode = module.create(provider.config, project_dir, api_name=api_name or None)
+    else:
+        mode = module.create(provider.config, project_dir)
+    return mode
+
+
 class Authorizer:
     """The API's configured modes; one per served API."""
 
-    def __init__(self, providers: tuple[AuthProvider, ...], project_dir: Path) -> None:
+    def __init__(
+        self, providers: tuple[AuthProvider, ...], project_dir: Path, api_name: str = ""
+    ) -> None:
         self.providers = providers
         self.default: AuthType | None = providers[0].type if providers else None
         created = [
-            (provider.type, mode_module(provider.type).create(provider.config, project_dir))
-            for provider in providers
+            (provider.type, _create(provider, project_dir, api_name)) for provider in providers
         ]
         self.modes: tuple[AuthMode, ...] = tuple(
             mode for kind in SELECTION_ORDER for mode_type, mode in created if mode_type is kind

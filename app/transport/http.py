@@ -38,6 +38,7 @@ logger = logging.getLogger("strawsync.http")
 
 REQUEST_ID_HEADER = "x-amzn-RequestId"
 ERROR_TYPE_HEADER = "x-amzn-ErrorType"
+INVALID_SIGNATURE = "InvalidSignatureException"
 JSON_TYPES = ("application/json", "application/graphql+json", "application/graphql-response+json")
 QUERY_ONLY = frozenset({OperationType.QUERY})
 ANY_OPERATION = frozenset({OperationType.QUERY, OperationType.MUTATION})
@@ -163,9 +164,12 @@ class GraphQLEndpoint:
                 request, request_id, principal, query, variables, operation_name, allowed
             )
         except AuthFailure as failure:
+            # AppSync: 401 for missing or bad credentials, 403 for a SigV4 signature that
+            # does not verify.
+            status = 403 if failure.error_type == INVALID_SIGNATURE else 401
             payload = {"errors": [request_error(failure.message, failure.error_type)]}
             return json_response(
-                payload, 401, request_id, **{ERROR_TYPE_HEADER: failure.error_type}
+                payload, status, request_id, **{ERROR_TYPE_HEADER: failure.error_type}
             )
         except BadRequest as exc:
             headers = {"allow": "GET, POST"} if exc.status == 405 else {}
