@@ -18,8 +18,8 @@ run: setup
 	$(BIN)/strawsync serve --project . $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests benchmarks
-	$(BIN)/ruff format --check app tests benchmarks
+	$(BIN)/ruff check app tests benchmarks scripts
+	$(BIN)/ruff format --check app tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy app

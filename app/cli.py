@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from app import cli_api_key
 from app.problems import DefinitionError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -88,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="where to install it (default: $STRAWSYNC_CACHE_DIR, else ~/.cache/strawsync)",
     )
+
+    cli_api_key.add_parser(commands, _project)
     return parser
 
 
@@ -270,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _eval_template(args)
     if args.command == "setup":
         return _setup(args)
+    if args.command == "api-key":
+        return cli_api_key.run(args)
     raise AssertionError(args.command)
 
 

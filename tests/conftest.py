@@ -8,12 +8,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.server import REPO, RunningServer, serve
+from tests.support.projects import open_sample
+from tests.support.server import RunningServer, serve
 
 
 @pytest.fixture(scope="session")
 def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    with serve(REPO, tmp_path_factory.mktemp("logs"), ["--in-memory"]) as server:
+    """The sample API, open (no authentication block); tests/auth serves it as it is."""
+    project = open_sample(tmp_path_factory.mktemp("sample"))
+    with serve(project, tmp_path_factory.mktemp("logs"), ["--in-memory"]) as server:
         yield server
 
 

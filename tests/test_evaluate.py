@@ -13,7 +13,7 @@ import pytest
 
 from app.templates.evaluate import evaluate_template
 from app.templates.json_output import parse_template_output
-from tests.support.projects import copy_sample, write_project
+from tests.support.projects import open_sample, write_project
 from tests.support.server import REPO, serve
 from tests.test_validate import run_cli
 
@@ -96,7 +96,7 @@ def test_create_event_request_is_appsyncs_putitem() -> None:
 @pytest.fixture(scope="module")
 def evaluating_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     root = tmp_path_factory.mktemp("api")
-    project = copy_sample(root)
+    project = open_sample(root)
     settings = (project / "strawsync.yaml").read_text() + "evaluateEndpoint: true\n"
     write_project(project, {"strawsync.yaml": settings})
     with (

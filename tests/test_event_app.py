@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.graphql import run
-from tests.support.projects import copy_sample
+from tests.support.projects import open_sample
 from tests.support.server import serve
 
 CREATE = """mutation($name: String!) {
@@ -128,7 +128,7 @@ def test_delete_event_returns_the_deleted_item(client: httpx.Client) -> None:
 
 def test_data_survives_a_restart(tmp_path: Path, logs_dir: Path) -> None:
     (tmp_path / "api").mkdir()
-    project = copy_sample(tmp_path / "api")
+    project = open_sample(tmp_path / "api")
     relative = Path("api")  # as `make run` passes `--project .`
     with (
         serve(relative, logs_dir, cwd=tmp_path) as server,

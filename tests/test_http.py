@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.projects import copy_sample, write_project
+from tests.support.projects import open_sample, write_project
 from tests.support.server import RunningServer, serve
 
 ECHO = 'query { echo(msg: "hi") }'
@@ -124,7 +124,7 @@ def test_method_not_allowed(client: httpx.Client) -> None:
 
 
 def _limited_project(tmp_path: Path, limit: int) -> Path:
-    project = copy_sample(tmp_path / "api")
+    project = open_sample(tmp_path / "api")
     settings = (project / "strawsync.yaml").read_text()
     return write_project(
         project, {"strawsync.yaml": settings + f"limits:\n  maxBodyBytes: {limit}\n"}

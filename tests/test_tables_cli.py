@@ -7,14 +7,14 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.projects import copy_sample, write_project
+from tests.support.projects import copy_sample, open_sample, write_project
 from tests.support.server import serve
 from tests.test_validate import run_cli
 
 
 def test_provision_seed_then_serve(tmp_path: Path, logs_dir: Path) -> None:
     (tmp_path / "api").mkdir()
-    project = copy_sample(tmp_path / "api")
+    project = open_sample(tmp_path / "api")
 
     first = run_cli("provision", "--project", str(project))
     assert first.returncode == 0, first.stderr

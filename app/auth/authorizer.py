@@ -88,7 +88,20 @@ class Authorizer:
         for mode in self.modes:
             if mode.claims(credentials):
                 return await mode.authenticate(credentials)
+        fallback = self._token_mode(credentials)
+        if fallback is not None:
+            return await fallback.authenticate(credentials)  # raises, saying what is wrong
         raise AuthFailure()
+
+    def _token_mode(self, credentials: Credentials) -> AuthMode | None:
+        """With no Lambda authorizer, an `Authorization` no mode claims is a bad JWT: the
+        first token mode explains why ("Unable to parse JWT token.", unknown issuer, ...)."""
+        if credentials.authorization is None or AuthType.AWS_LAMBDA in self.mode_types:
+            return None
+        for mode in self.modes:
+            if mode.auth_type in (AuthType.AMAZON_COGNITO_USER_POOLS, AuthType.OPENID_CONNECT):
+                return mode
+        return None
 
     async def start(self) -> None:
         for mode in self.modes:

@@ -55,6 +55,14 @@ class Credentials:
         """The `Authorization` header, if any."""
         return self.headers.get("authorization")
 
+    def source_ips(self) -> list[str]:
+        """`$ctx.identity.sourceIp`: the `x-forwarded-for` addresses, then the TCP peer."""
+        forwarded = self.headers.get("x-forwarded-for", "")
+        ips = [ip.strip() for ip in forwarded.split(",") if ip.strip()]
+        if self.source_ip:
+            ips.append(self.source_ip)
+        return ips
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:

@@ -433,18 +433,9 @@ def identity(key: AccessKey, credentials: Credentials) -> dict[str, Any]:
         "accountId": key.account_id,
         "cognitoIdentityPoolId": key.cognito_identity_pool_id,
         "cognitoIdentityId": key.cognito_identity_id,
-        "sourceIp": source_ips(credentials),
+        "sourceIp": credentials.source_ips(),
         "username": key.username,
         "userArn": key.user_arn,
         "cognitoIdentityAuthType": key.cognito_identity_auth_type,
         "cognitoIdentityAuthProvider": key.cognito_identity_auth_provider,
     }
-
-
-def source_ips(credentials: Credentials) -> list[str]:
-    """`x-forwarded-for` addresses, then the TCP peer, as AppSync lists them."""
-    forwarded = credentials.headers.get("x-forwarded-for", "")
-    ips = [ip.strip() for ip in forwarded.split(",") if ip.strip()]
-    if credentials.source_ip:
-        ips.append(credentials.source_ip)
-    return ips
