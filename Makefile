@@ -14,7 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The sample's default auth mode is API_KEY: the first run creates a key and prints it.
 run: setup
+	@$(BIN)/strawsync api-key list --project . | grep -q ' active ' || \
+		$(BIN)/strawsync api-key create --project . --description "created by make run"
 	$(BIN)/strawsync serve --project . $(ARGS)
 
 lint: $(STAMP)
