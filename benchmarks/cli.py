@@ -14,6 +14,7 @@ from pathlib import Path
 from benchmarks import machine, report, servers
 from benchmarks.dynamodb_session import DynamoDBSession
 from benchmarks.loadgen import LoadResult, can_install, choose
+from benchmarks.project import api_key_headers, temporary_copy
 from benchmarks.runner import ScenarioResult, Settings, run_scenario
 from benchmarks.scenarios import GRAPHQL_CORE, SCENARIOS, STRAWSYNC, Scenario
 
@@ -99,13 +100,16 @@ def _start_servers(
     project: Path,
     cpus: set[int] | None,
     env: dict[str, str] | None = None,
+    headers: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, servers.Server]:
-    """Every server the scenarios name, each started once; `stack` stops them."""
+    """Every server the scenarios name, each started once; `stack` stops them. `headers`: what
+    requests to a server (by name) must carry, such as Strawsync's API key."""
     running: dict[str, servers.Server] = {}
     for name in dict.fromkeys(n for s in scenarios for n in (s.target, s.baseline)):
         print(f"starting {name}: {specs[name].description}", file=sys.stderr)
         server = servers.start(specs[name], project, RESULTS / "logs", cpus, env)
         stack.callback(server.stop)
+        server.headers = dict((headers or {}).get(name, {}))
         running[name] = server
         native = server.native_modules()
         loaded = ", ".join(module for module, on in native.items() if on) or "neither"
@@ -165,8 +169,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             stack.callback(session.stop)
             session.start()
             project, env = session.project, session.environment()
+        else:
+            # Served from a copy, so the API key below is not written into the project itself.
+            project = Path(stack.enter_context(temporary_copy(args.project)))
+        # The sample's default mode is API_KEY: Strawsync's requests carry a key made for the
+        # served copy, as a real client's would. The baselines (and --stand-in) take none.
+        headers = {} if args.stand_in else {STRAWSYNC: api_key_headers(project)}
         try:
-            running = _start_servers(stack, specs, scenarios, project, server_cpus, env)
+            running = _start_servers(stack, specs, scenarios, project, server_cpus, env, headers)
         except servers.ServerError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Coroutine, Mapping
@@ -32,15 +31,13 @@ from app.datasources.dynamodb.local_runtime import (
     provision_tables,
 )
 from app.datasources.dynamodb.tables import TableSpec, table_spec
+from benchmarks.project import CONFIG_FILE, copy_project
 
-CONFIG_FILE = "strawsync.yaml"
 DYNAMODB = "AMAZON_DYNAMODB"
 EVENTS_SOURCE = "AppSyncEventTable"  # the sample API's events data source
 EVENT_ID = "bench-event-1"
 EVENT_COUNT = 200
 BATCH_SIZE = 25  # BatchWriteItem's limit
-# Project files the server reads; everything else (the code, the venv) stays behind.
-PROJECT_ENTRIES = ("schema.graphql", CONFIG_FILE, "resolvers", "mapping_templates")
 
 
 def event(index: int) -> dict[str, str]:
@@ -168,12 +165,7 @@ class DynamoDBSession:
     def _write_project(self) -> list[TableSpec]:
         self._tmp = tempfile.TemporaryDirectory(prefix="strawsync-bench-")
         self.project = Path(self._tmp.name)
-        for entry in PROJECT_ENTRIES:
-            source = self.source_project / entry
-            if source.is_dir():
-                shutil.copytree(source, self.project / entry)
-            elif source.is_file():
-                shutil.copy2(source, self.project / entry)
+        copy_project(self.source_project, self.project)
         config = yaml.safe_load((self.source_project / CONFIG_FILE).read_text(encoding="utf-8"))
         specs = point_at(config, self.endpoint)
         self.table = events_source(config)["config"]["tableName"]

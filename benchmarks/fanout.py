@@ -57,6 +57,7 @@ from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
 from benchmarks import machine, servers
+from benchmarks.project import API_KEY_HEADER, create_api_key, temporary_copy
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EVENT_ID = "fanout-event"
@@ -191,7 +192,7 @@ class _Subscriber(asyncio.Protocol):
             self.transport.close()
 
 
-async def _client(url: str, sockets: int, mutations: int) -> None:
+async def _client(url: str, sockets: int, mutations: int, authorization: dict[str, str]) -> None:
     loop = asyncio.get_running_loop()
     stdin = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
@@ -200,7 +201,10 @@ async def _client(url: str, sockets: int, mutations: int) -> None:
         {
             "id": "fanout",
             "type": "start",
-            "payload": {"data": orjson.dumps(request).decode(), "extensions": {}},
+            "payload": {
+                "data": orjson.dumps(request).decode(),
+                "extensions": {"authorization": authorization},
+            },
         }
     )
     tracker = _Tracker(sockets, mutations)
@@ -249,7 +253,11 @@ def client_main(config: str) -> int:
     import uvloop
 
     settings = orjson.loads(config)
-    uvloop.run(_client(settings["url"], settings["sockets"], settings["mutations"]))
+    uvloop.run(
+        _client(
+            settings["url"], settings["sockets"], settings["mutations"], settings["authorization"]
+        )
+    )
     return 0
 
 
@@ -411,11 +419,23 @@ def _split(total: int, parts: int) -> list[int]:
 
 
 async def _spawn_clients(
-    url: str, subscribers: int, mutations: int, processes: int, cpus: set[int] | None
+    url: str,
+    authorization: dict[str, str],
+    subscribers: int,
+    mutations: int,
+    processes: int,
+    cpus: set[int] | None,
 ) -> list[_ClientProcess]:
     clients = []
     for sockets in _split(subscribers, processes):
-        config = orjson.dumps({"url": url, "sockets": sockets, "mutations": mutations}).decode()
+        config = orjson.dumps(
+            {
+                "url": url,
+                "authorization": authorization,
+                "sockets": sockets,
+                "mutations": mutations,
+            }
+        ).decode()
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -437,6 +457,7 @@ async def _spawn_clients(
 
 async def _measure(
     server: servers.Server,
+    api_key: str,
     result: RunResult,
     clients_count: int,
     client_cpus: set[int] | None,
@@ -446,9 +467,12 @@ async def _measure(
     """Subscribe, deliver, collect; `helpers` are the other pids of the run (DynamoDB Local,
     redis-server), whose CPU time does not count as contention."""
     pid = server.process.pid
-    url = f"ws://{servers.HOST}:{server.port}/graphql/realtime?" + _handshake_query(server.port)
+    # As AppSync clients authorize: the API key in the handshake's `header` and in each
+    # `start`'s `extensions.authorization`, and as `x-api-key` on the mutations' requests.
+    authorization = {"host": f"{servers.HOST}:{server.port}", API_KEY_HEADER: api_key}
+    url = f"ws://{servers.HOST}:{server.port}/graphql/realtime?" + _handshake_query(authorization)
     clients = await _spawn_clients(
-        url, result.subscribers, result.mutations, clients_count, client_cpus
+        url, authorization, result.subscribers, result.mutations, clients_count, client_cpus
     )
     try:
         result.rss_mib["idle"] = rss_mib(pid)
@@ -469,7 +493,9 @@ async def _measure(
 
         responses: list[float] = []
         requests: list[float] = []
-        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        async with httpx.AsyncClient(
+            base_url=server.url, timeout=30, headers={API_KEY_HEADER: api_key}
+        ) as http:
             await _deliver(http, clients, -1, result, False)  # warm-up, not measured
             ours = [os.getpid(), pid, *helpers, *(c.process.pid for c in clients)]
             ours_before, busy_before = sum(map(cpu_seconds, ours)), busy_seconds()
@@ -564,9 +590,10 @@ async def _wait_delivered(clients: Sequence[_ClientProcess], index: int, result:
             client.delivered_up_to = max(client.delivered_up_to, message["index"])
 
 
-def _handshake_query(port: int) -> str:
-    """AppSync clients' `header` and `payload` query parameters."""
-    header = base64.b64encode(orjson.dumps({"host": f"{servers.HOST}:{port}"})).decode()
+def _handshake_query(authorization: dict[str, str]) -> str:
+    """AppSync clients' `header` (`host` and the authorization headers) and `payload` query
+    parameters."""
+    header = base64.b64encode(orjson.dumps(authorization)).decode()
     return f"header={header}&payload=e30="
 
 
@@ -591,8 +618,12 @@ def run(
             stack.callback(redis.stop)
             pubsub_url = redis.url
         spec = _strawsync(pubsub_url)
+        # Served from a copy holding an API key made for the run (the sample's default mode is
+        # API_KEY), so no key is written into the project itself.
+        project = Path(stack.enter_context(temporary_copy(args.project)))
+        api_key = create_api_key(project)
         print(f"starting {spec.name} ...", file=sys.stderr)
-        server = servers.start(spec, args.project, RESULTS / "logs", server_cpus)
+        server = servers.start(spec, project, RESULTS / "logs", server_cpus)
         stack.callback(server.stop)
         helpers = move_descendants(server.process.pid, client_cpus) if client_cpus else []
         if redis is not None and redis._process is not None:
@@ -604,7 +635,9 @@ def run(
         )
         try:
             asyncio.run(
-                _measure(server, result, args.clients, client_cpus, args.back_to_back, helpers)
+                _measure(
+                    server, api_key, result, args.clients, client_cpus, args.back_to_back, helpers
+                )
             )
         except Exception as exc:
             result.errors.append(f"{type(exc).__name__}: {exc}")

@@ -70,7 +70,7 @@ class CheckFailed(RuntimeError):
 def check(scenario: Scenario, server: Server, role: str = "target") -> None:
     """One request before the run: 200, JSON, no `errors`, and the expected `data`."""
     path = scenario.path_for(role)
-    status, body = post(server, path, scenario.body(), dict(scenario.headers))
+    status, body = post(server, path, scenario.body(), {**scenario.headers, **server.headers})
     problem = None
     if status != 200:
         problem = f"status {status}"
@@ -129,7 +129,7 @@ def measure(
             body=scenario.body(),
             concurrency=settings.concurrency,
             duration=duration,
-            headers=scenario.headers,
+            headers={**scenario.headers, **server.headers},
         )
 
     for attempt in range(settings.retries + 1):

@@ -10,7 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -100,6 +100,9 @@ class Server:
     process: subprocess.Popen[bytes]
     log_path: Path
     log: IO[bytes]
+    # What every request to this server must carry besides the scenario's own headers:
+    # Strawsync's `x-api-key` (the sample's default mode is API_KEY); none for the baselines.
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
