@@ -19,7 +19,6 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from app.auth.base import AuthFailure, Credentials, Principal
-from app.definition.model import AuthType
 from app.execution.context import RequestContext
 from app.execution.errors import (
     INTERNAL_FAILURE,
@@ -97,23 +96,6 @@ def _check(query: Any, variables: Any, operation_name: Any) -> None:
         raise BadRequest("operationName must be a string.")
 
 
-def _lambda_request_context(request: Request, body: bytes) -> dict[str, Any]:
-    """The operation a Lambda authorizer is told about; best effort, before validation."""
-    try:
-        query, variables, operation_name = (
-            _parse_get(request)
-            if request.method == "GET"
-            else _parse_post(body, "application/json")
-        )
-    except BadRequest:
-        return {}
-    return {
-        "query_text": query if isinstance(query, str) else "",
-        "variables": variables if isinstance(variables, dict) else {},
-        "operation_name": operation_name if isinstance(operation_name, str) else None,
-    }
-
-
 def wants_html(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return "text/html" in accept and "application/json" not in accept
@@ -151,14 +133,24 @@ class GraphQLEndpoint:
                 body = await request.body()
             else:
                 raise BadRequest("Method not allowed.", 405)
-            principal = await self._authenticate(request, request_id, body)
-            if request.method == "GET":
-                query, variables, operation_name = _parse_get(request)
-                allowed = QUERY_ONLY
-            else:
-                content_type = request.headers.get("content-type", "")
-                query, variables, operation_name = _parse_post(body, content_type)
-                allowed = ANY_OPERATION
+            malformed: BadRequest | None = None
+            try:
+                if request.method == "GET":
+                    query, variables, operation_name = _parse_get(request)
+                else:
+                    content_type = request.headers.get("content-type", "")
+                    query, variables, operation_name = _parse_post(body, content_type)
+            except BadRequest as exc:
+                query = variables = operation_name = None
+                malformed = exc
+            # Credentials are checked before a malformed request is answered, as AppSync does;
+            # the parsed operation is what a Lambda authorizer is told about.
+            principal = await self._authenticate(
+                request, request_id, body, query, variables, operation_name
+            )
+            if malformed is not None:
+                raise malformed
+            allowed = QUERY_ONLY if request.method == "GET" else ANY_OPERATION
             _check(query, variables, operation_name)
             return await self._execute(
                 request, request_id, principal, query, variables, operation_name, allowed
@@ -177,16 +169,19 @@ class GraphQLEndpoint:
             return json_response(payload, exc.status, request_id, **headers)
 
     async def _authenticate(
-        self, request: Request, request_id: str, body: bytes
+        self,
+        request: Request,
+        request_id: str,
+        body: bytes,
+        query: Any,
+        variables: Any,
+        operation_name: Any,
     ) -> Principal | None:
-        """The caller, checked before the request is even parsed (as AppSync does)."""
+        """The caller; `query`, `variables` and `operation_name` are as parsed, unchecked."""
         authorizer = self.service.authorizer
         if not authorizer.enabled:
             return None
         client = request.client
-        operation: dict[str, Any] = {}
-        if AuthType.AWS_LAMBDA in authorizer.mode_types:
-            operation = _lambda_request_context(request, body)
         credentials = Credentials(
             headers=header_map(request.headers.raw),
             method=request.method,
@@ -195,7 +190,9 @@ class GraphQLEndpoint:
             body=body,
             source_ip=client.host if client else None,
             request_id=request_id,
-            **operation,
+            operation_name=operation_name if isinstance(operation_name, str) else None,
+            variables=variables if isinstance(variables, dict) else {},
+            query_text=query if isinstance(query, str) else "",
         )
         return await authorizer.authenticate(credentials)
 
