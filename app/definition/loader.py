@@ -107,6 +107,7 @@ class _Loader(SettingsLoader):
         for problem in problems:
             self._problem(self._display(sdl_path), problem.message, problem.line, problem.column)
         doc, values = settings
+        profile = self._load_profile(doc, values)
         return ApiDefinition(
             name=str(values.get("name") or self.project_dir.resolve().name),
             project_dir=self.project_dir,
@@ -119,6 +120,8 @@ class _Loader(SettingsLoader):
             subscriptions=MappingProxyType(subscriptions),
             limits=self._load_limits(doc, values),
             evaluate_endpoint=bool(values.get("evaluateEndpoint", False)),
+            profile=profile,
+            exposure=self._load_exposure(doc, values, profile),
         )
 
     def _yaml_files(self, directory: Path, *, skip: str | None = None) -> list[Path]:

@@ -135,21 +135,64 @@ class AuthProvider:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Request limits; AppSync's defaults unless the project overrides them."""
+    """Request limits; AppSync's defaults where it has them, safe production caps elsewhere.
+
+    Every limit is enforced on HTTP and on every WebSocket protocol; a request over one is
+    refused before any resolver runs (except the resolver count, counted as resolvers run).
+    """
 
     max_body_bytes: int = 1024 * 1024
     request_timeout_seconds: float = 30.0
     max_query_depth: int | None = None
+    """AppSync's `queryDepthLimit`: unlimited by default, 1 to 75 (`QueryDepthLimitReached`)."""
     max_resolvers_per_request: int = 10_000
+    """AppSync's `resolverCountLimit`: 1 to 10,000 (`ResolverExecutionLimitReached`)."""
+    max_aliases: int = 50
+    """Aliased fields in one document, fragments counted where they are spread."""
+    max_directives_per_location: int = 5
+    """Directives on one field, fragment spread, inline fragment or operation."""
+    max_fields: int = 2000
+    """Field selections in one document, fragments counted where they are spread."""
+    # Slow clients: how long a connection may take to send what it must.
+    request_header_timeout_seconds: float = 10.0
+    request_body_timeout_seconds: float = 30.0
+    http_idle_timeout_seconds: float = 5.0
     # Real-time (WebSocket) limits; AppSync's where it publishes them.
     max_subscriptions_per_connection: int = 200
     max_message_bytes: int = 240 * 1024
     keep_alive_seconds: float = 60.0
     connection_timeout_ms: int = 300_000
     connection_lifetime_seconds: float = 24 * 3600.0
-    connection_init_timeout_seconds: float = 60.0
+    connection_init_timeout_seconds: float = 10.0
+    idle_connection_timeout_seconds: float = 300.0
+    """A WebSocket with no subscription that sends nothing for this long is closed."""
     max_pending_messages: int = 1000
     close_timeout_seconds: float = 5.0
+
+
+class Profile(StrEnum):
+    """`profile` in strawsync.yaml: what a served API exposes unless a setting says otherwise."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """What the API shows beyond its data: all on in development, all off in production."""
+
+    introspection: bool = True
+    """`__schema` and `__type`; off, they fail validation as on AppSync (`introspectionConfig`)."""
+    field_suggestions: bool = True
+    """"Did you mean ...?" in validation messages."""
+    graphiql: bool = True
+    get_queries: bool = True
+    """Queries over HTTP GET (mutations never run over GET)."""
+
+    @classmethod
+    def for_profile(cls, profile: Profile) -> Exposure:
+        on = profile is Profile.DEVELOPMENT
+        return cls(introspection=on, field_suggestions=on, graphiql=on, get_queries=on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,3 +218,5 @@ class ApiDefinition:
     subscriptions: Mapping[str, SubscriptionDef] = field(default_factory=lambda: EMPTY)
     limits: Limits = field(default_factory=Limits)
     evaluate_endpoint: bool = False
+    profile: Profile = Profile.DEVELOPMENT
+    exposure: Exposure = field(default_factory=Exposure)

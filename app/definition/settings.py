@@ -1,8 +1,9 @@
-"""`strawsync.yaml`: API name, authentication, limits and data sources."""
+"""`strawsync.yaml`: API name, profile, authentication, limits and data sources."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from app.auth.authorizer import SINGLE_MODES, config_problems
@@ -11,8 +12,10 @@ from app.definition.model import (
     AuthProvider,
     AuthType,
     DataSourceDef,
+    Exposure,
     Limits,
     Origin,
+    Profile,
     freeze,
 )
 from app.definition.reporter import Reporter
@@ -20,21 +23,52 @@ from app.definition.yaml_source import YamlDocument
 
 SETTINGS_FILE = "strawsync.yaml"
 
-_SETTINGS_KEYS = frozenset({"name", "authentication", "dataSources", "limits", "evaluateEndpoint"})
+_SETTINGS_KEYS = frozenset(
+    {
+        "name",
+        "authentication",
+        "dataSources",
+        "limits",
+        "evaluateEndpoint",
+        "profile",
+        "introspection",
+        "fieldSuggestions",
+        "graphiql",
+        "getQueries",
+    }
+)
+_EXPOSURE_KEYS = {
+    "introspection": "introspection",
+    "fieldSuggestions": "field_suggestions",
+    "graphiql": "graphiql",
+    "getQueries": "get_queries",
+}
 _DATA_SOURCE_KEYS = frozenset({"name", "type", "description", "config"})
 _LIMIT_KEYS = {
     "maxBodyBytes": "max_body_bytes",
     "requestTimeoutSeconds": "request_timeout_seconds",
     "maxQueryDepth": "max_query_depth",
     "maxResolversPerRequest": "max_resolvers_per_request",
+    "maxAliases": "max_aliases",
+    "maxDirectivesPerLocation": "max_directives_per_location",
+    "maxFields": "max_fields",
+    "requestHeaderTimeoutSeconds": "request_header_timeout_seconds",
+    "requestBodyTimeoutSeconds": "request_body_timeout_seconds",
+    "httpIdleTimeoutSeconds": "http_idle_timeout_seconds",
     "maxSubscriptionsPerConnection": "max_subscriptions_per_connection",
     "maxMessageBytes": "max_message_bytes",
     "keepAliveSeconds": "keep_alive_seconds",
     "connectionTimeoutMs": "connection_timeout_ms",
     "connectionLifetimeSeconds": "connection_lifetime_seconds",
     "connectionInitTimeoutSeconds": "connection_init_timeout_seconds",
+    "idleConnectionTimeoutSeconds": "idle_connection_timeout_seconds",
     "maxPendingMessages": "max_pending_messages",
     "closeTimeoutSeconds": "close_timeout_seconds",
+}
+_LIMIT_RANGES = {
+    # AppSync's own bounds for the settings it has.
+    "max_query_depth": (1, 75),
+    "max_resolvers_per_request": (1, 10_000),
 }
 
 
@@ -108,9 +142,37 @@ class SettingsLoader(Reporter):
                 value, int
             ):
                 self._at(doc, f"limit '{key}' must be a whole number", "limits", key)
+            elif attr in _LIMIT_RANGES and not (
+                _LIMIT_RANGES[attr][0] <= value <= _LIMIT_RANGES[attr][1]
+            ):
+                low, high = _LIMIT_RANGES[attr]
+                self._at(doc, f"limit '{key}' must be between {low} and {high}", "limits", key)
             else:
                 kwargs[attr] = value
         return Limits(**kwargs)
+
+    def _load_profile(self, doc: YamlDocument, values: Mapping[str, Any]) -> Profile:
+        raw = values.get("profile", Profile.DEVELOPMENT.value)
+        try:
+            return Profile(raw)
+        except ValueError:
+            names = " or ".join(p.value for p in Profile)
+            self._at(doc, f"'profile' must be {names}", "profile")
+            return Profile.DEVELOPMENT
+
+    def _load_exposure(
+        self, doc: YamlDocument, values: Mapping[str, Any], profile: Profile
+    ) -> Exposure:
+        """The profile's defaults, with each setting the project gives instead."""
+        overrides: dict[str, bool] = {}
+        for key, attr in _EXPOSURE_KEYS.items():
+            if key not in values:
+                continue
+            if isinstance(values[key], bool):
+                overrides[attr] = values[key]
+            else:
+                self._at(doc, f"'{key}' must be true or false", key)
+        return replace(Exposure.for_profile(profile), **overrides)
 
     def _load_data_sources(
         self, settings: tuple[YamlDocument, dict[str, Any]]
