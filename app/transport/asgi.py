@@ -62,8 +62,9 @@ class StrawsyncApp:
 
 def create_app(service: Service, *, graphiql: bool = True) -> StrawsyncApp:
     """An ASGI app serving `service`: `/graphql` (HTTP and WebSockets), `/graphql/realtime`,
-    GraphiQL at `/`, `/health`."""
-    page = graphiql_html(GRAPHQL_PATH, service.example_query) if graphiql else None
+    GraphiQL at `/` (unless `graphiql` is False or the API's exposure turns it off), `/health`."""
+    show_graphiql = graphiql and service.definition.exposure.graphiql
+    page = graphiql_html(GRAPHQL_PATH, service.example_query) if show_graphiql else None
     endpoint = GraphQLEndpoint(service, page)
     max_bytes = service.definition.limits.max_body_bytes
 
