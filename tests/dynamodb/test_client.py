@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from unittest import mock
 
-import aiohttp
 import orjson
 import pytest
-from aiohttp import web
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
@@ -32,69 +28,13 @@ from app.datasources.dynamodb.client import (
     static_credentials,
 )
 from tests.dynamodb.conftest import LOCAL_CREDENTIALS, Source, invocation
-
-THROTTLED = {
-    "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-    "message": "The level of configured provisioned throughput for the table was exceeded.",
-}
-
-
-@dataclass
-class Fault:
-    """Answer `status`/`body` to the next `times` requests (for `operation`, or any)."""
-
-    times: int
-    status: int
-    body: dict[str, Any]
-    operation: str | None = None
-
-
-@dataclass
-class FakeDynamoDB:
-    upstream: str
-    faults: list[Fault] = field(default_factory=list)
-    attempts: list[str] = field(default_factory=list)
-    headers: list[dict[str, str]] = field(default_factory=list)
-    url: str = ""
-
-    async def handle(self, request: web.Request) -> web.Response:
-        operation = request.headers["X-Amz-Target"].split(".", 1)[1]
-        self.attempts.append(operation)
-        self.headers.append(dict(request.headers))
-        body = await request.read()
-        for fault in self.faults:
-            if fault.times > 0 and fault.operation in (None, operation):
-                fault.times -= 1
-                return web.json_response(fault.body, status=fault.status)
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(self.upstream, data=body, headers=_forwarded(request)) as upstream,
-        ):
-            return web.Response(
-                body=await upstream.read(),
-                status=upstream.status,
-                content_type="application/x-amz-json-1.0",
-            )
-
-
-def _forwarded(request: web.Request) -> dict[str, str]:
-    keep = ("Content-Type", "X-Amz-Target", "X-Amz-Date", "Authorization")
-    return {name: request.headers[name] for name in keep}
+from tests.support.dynamodb_faults import THROTTLED, Fault, FaultProxy, fault_proxy
 
 
 @pytest.fixture
-async def fake(ddb_endpoint: str) -> AsyncIterator[FakeDynamoDB]:
-    server = FakeDynamoDB(upstream=ddb_endpoint)
-    app = web.Application()
-    app.router.add_post("/", server.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    server.url = f"http://127.0.0.1:{port}"
-    yield server
-    await runner.cleanup()
+async def fake(ddb_endpoint: str) -> AsyncIterator[FaultProxy]:
+    async with fault_proxy(ddb_endpoint) as proxy:
+        yield proxy
 
 
 class Sleeps:
@@ -170,7 +110,7 @@ async def test_signed_requests_reach_dynamodb_local(ddb_endpoint: str) -> None:
 # --------------------------------------------------------------------------------- retries
 
 
-async def test_throttled_twice_then_success(fake: FakeDynamoDB) -> None:
+async def test_throttled_twice_then_success(fake: FaultProxy) -> None:
     fake.faults.append(Fault(2, 400, THROTTLED))
     sleeps = Sleeps()
     client = await client_for(fake.url, sleeps)
@@ -183,7 +123,7 @@ async def test_throttled_twice_then_success(fake: FakeDynamoDB) -> None:
     assert sleeps.delays == [1.0, 2.0]  # rand * min(2**(attempt-1), 20), rand pinned to 1
 
 
-async def test_always_throttled_makes_four_attempts(fake: FakeDynamoDB) -> None:
+async def test_always_throttled_makes_four_attempts(fake: FaultProxy) -> None:
     fake.faults.append(Fault(99, 400, THROTTLED))
     sleeps = Sleeps()
     client = await client_for(fake.url, sleeps, jitter=0.5)
@@ -208,7 +148,7 @@ async def test_always_throttled_makes_four_attempts(fake: FakeDynamoDB) -> None:
     ],
 )
 async def test_throttling_and_server_errors_are_retried(
-    fake: FakeDynamoDB, status: int, code: str
+    fake: FaultProxy, status: int, code: str
 ) -> None:
     fake.faults.append(Fault(1, status, {"__type": f"com.amazonaws.dynamodb.v20120810#{code}"}))
     client = await client_for(fake.url, Sleeps())
@@ -219,7 +159,7 @@ async def test_throttling_and_server_errors_are_retried(
     assert len(fake.attempts) == 2
 
 
-async def test_non_retryable_error_is_not_retried(fake: FakeDynamoDB) -> None:
+async def test_non_retryable_error_is_not_retried(fake: FaultProxy) -> None:
     fake.faults.append(
         Fault(
             5,
@@ -258,7 +198,7 @@ async def test_connection_errors_are_retried() -> None:
     assert len(sleeps.delays) == 3
 
 
-async def test_retry_quota_stops_retry_storms(fake: FakeDynamoDB) -> None:
+async def test_retry_quota_stops_retry_storms(fake: FaultProxy) -> None:
     fake.faults.append(Fault(99, 400, THROTTLED))
     client = await client_for(fake.url, Sleeps())
     client.retry.quota.available = 5  # room for one retry only
@@ -313,7 +253,7 @@ def test_non_json_error_keeps_the_status() -> None:
 
 
 async def test_throttled_get_item_becomes_an_appsync_error(
-    fake: FakeDynamoDB, make_source: Source, posts_table: str
+    fake: FaultProxy, make_source: Source, posts_table: str
 ) -> None:
     fake.faults.append(Fault(99, 400, THROTTLED))
     source = await make_source(
@@ -327,7 +267,7 @@ async def test_throttled_get_item_becomes_an_appsync_error(
 
 
 async def test_unprocessed_keys_are_reported(
-    fake: FakeDynamoDB, make_source: Source, posts_table: str
+    fake: FaultProxy, make_source: Source, posts_table: str
 ) -> None:
     fake.faults.append(
         Fault(
@@ -353,7 +293,7 @@ async def test_unprocessed_keys_are_reported(
 
 
 async def test_unprocessed_items_are_reported(
-    fake: FakeDynamoDB, make_source: Source, posts_table: str
+    fake: FaultProxy, make_source: Source, posts_table: str
 ) -> None:
     fake.faults.append(
         Fault(
@@ -376,7 +316,7 @@ async def test_unprocessed_items_are_reported(
 
 
 async def test_throttled_batch_get_reports_every_key_unprocessed(
-    fake: FakeDynamoDB, make_source: Source, posts_table: str
+    fake: FaultProxy, make_source: Source, posts_table: str
 ) -> None:
     fake.faults.append(Fault(99, 400, THROTTLED))
     source = await make_source(
