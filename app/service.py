@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 from app.auth.authorizer import Authorizer
 from app.auth.base import Principal
 from app.auth.directives import FieldRules, field_rules, guard_fields
+from app.auth.modes.cognito import denies_by_default
 from app.datasources.base import DataSource
 from app.datasources.dynamodb.local_runtime import LocalDynamoDB, dynamodb_sources
 from app.datasources.registry import DATA_SOURCE_TYPES
@@ -118,7 +119,12 @@ def build_service(
     )
     example = definition.project_dir / "graphiql.graphql"
     authorizer = Authorizer(definition.auth, definition.project_dir, definition.name)
-    rules = field_rules(definition.schema, authorizer.default, authorizer.mode_types)
+    rules = field_rules(
+        definition.schema,
+        authorizer.default,
+        authorizer.mode_types,
+        default_denies=denies_by_default(definition.auth),
+    )
     guard_fields(graphql_schema(schema), rules, _principal_of)
     executor = Executor(graphql_schema(schema))
     pubsub = create_pubsub(

@@ -9,6 +9,12 @@
 - A caller whose mode (and Cognito groups) a field does not allow gets the field `null` with
   `errorType: "Unauthorized"`, "Not Authorized to access <field> on type <Type>"; so does a
   field a Lambda authorizer listed in `deniedFields`.
+- A user pool that is the API's only mode may have `defaultAction: DENY`: then a root field
+  (of Query, Mutation or Subscription) with no auth directive of its own or of its type is
+  denied to every caller, so only fields granted by `@aws_auth(cognito_groups: [...])` (or
+  `@aws_cognito_user_pools`) can be read. AppSync's docs: "you can omit the @aws_auth
+  directive if you want to default to a specific grant-or-deny strategy"; `@aws_auth` is
+  AppSync's top-level-field directive, so the default action governs root fields only.
 
 Rules are computed once from the SDL into `FieldRules`; `guard_fields` wraps only the fields
 whose rule is not "every configured mode, unconditionally", so an API with one mode and no
@@ -113,12 +119,25 @@ class FieldRules:
         return rule is None or all(mode in rule and rule[mode] is None for mode in self.modes)
 
 
+NOBODY: Final[Rule] = MappingProxyType({})
+"""The rule of a root field a `defaultAction: DENY` user pool leaves without a directive."""
+
+
 def field_rules(
-    schema: GraphQLSchema, default: AuthType | None, modes: frozenset[AuthType]
+    schema: GraphQLSchema,
+    default: AuthType | None,
+    modes: frozenset[AuthType],
+    *,
+    default_denies: bool = False,
 ) -> FieldRules:
-    """The rules of every object field of `schema` (the user's SDL)."""
+    """The rules of every object field of `schema` (the user's SDL).
+
+    `default_denies`: the default mode is a user pool with `defaultAction: DENY`, so root
+    fields without an auth directive (their own or their type's) are readable by nobody.
+    """
     rules: dict[tuple[str, str], Rule] = {}
     default_rule: Rule | None = MappingProxyType({default: None}) if default else None
+    roots = {root.name for root in _root_types(schema)} if default_denies else set()
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
             continue
@@ -130,10 +149,15 @@ def field_rules(
         for name, field in type_.fields.items():
             node = field.ast_node
             field_rule = _rule(tuple(node.directives or ())) if node is not None else None
-            rule = field_rule or type_rule or default_rule
+            rule = field_rule or type_rule or (NOBODY if type_.name in roots else default_rule)
             if rule is not None:
                 rules[(type_.name, name)] = rule
     return FieldRules(MappingProxyType(rules), modes)
+
+
+def _root_types(schema: GraphQLSchema) -> list[GraphQLObjectType]:
+    roots = (schema.query_type, schema.mutation_type, schema.subscription_type)
+    return [root for root in roots if root is not None]
 
 
 def guard_fields(

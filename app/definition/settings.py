@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from app.auth.authorizer import SINGLE_MODES, config_problems
+from app.auth.modes.cognito import default_action_problems
 from app.datasources.registry import DATA_SOURCE_TYPES, KNOWN_APPSYNC_TYPES
 from app.definition.model import (
     AuthProvider,
@@ -124,6 +125,8 @@ class SettingsLoader(Reporter):
             for problem in config_problems(mode, freeze(config)):
                 self._at(doc, problem, *path)
             providers.append(AuthProvider(mode, freeze(config)))
+        for problem in default_action_problems(providers):
+            self._at(doc, problem, "authentication")
         return tuple(providers)
 
     def _load_limits(self, doc: YamlDocument, values: Mapping[str, Any]) -> Limits:

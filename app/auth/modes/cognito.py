@@ -11,12 +11,18 @@ client the expression fully matches: an ID token's `aud`, an access token's `cli
 which ID tokens carry, else `username`, which access tokens carry), every claim under
 `claims`, `sourceIp`, `defaultAuthStrategy` (`defaultAction`) and `groups`
 (`cognito:groups`, null when the user is in none).
+
+`defaultAction: DENY` makes the root fields that carry no auth directive unreadable, so only
+fields granted by `@aws_auth(cognito_groups: [...])` answer (`app.auth.directives`). As on
+AppSync it is accepted only when the user pool is the default mode and the only one (its
+`UserPoolConfig` must say ALLOW once there are additional providers, and an additional
+provider's `CognitoUserPoolConfig` has no default action).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -34,7 +40,7 @@ from app.auth.modes.jwt_tokens import (
     regex_problem,
     unverified_issuer,
 )
-from app.definition.model import AuthType
+from app.definition.model import AuthProvider, AuthType
 
 MODE: Final = AuthType.AMAZON_COGNITO_USER_POOLS.value
 CONFIG_KEYS: Final = (
@@ -170,6 +176,36 @@ def config_problems(config: Mapping[str, Any]) -> list[str]:
     if problem is not None:
         problems.append(problem)
     problems.extend(jwks_problems(config, MODE))
+    return problems
+
+
+def denies_by_default(providers: Sequence[AuthProvider]) -> bool:
+    """Whether the API's default mode is a user pool with `defaultAction: DENY`."""
+    return bool(providers) and (
+        providers[0].type is AuthType.AMAZON_COGNITO_USER_POOLS
+        and providers[0].config.get("defaultAction") == "DENY"
+    )
+
+
+def default_action_problems(providers: Sequence[AuthProvider]) -> list[str]:
+    """`defaultAction: DENY` where AppSync refuses it: on an additional provider, or on the
+    default user pool of an API that has additional providers."""
+    problems: list[str] = []
+    for position, provider in enumerate(providers):
+        if provider.type is not AuthType.AMAZON_COGNITO_USER_POOLS:
+            continue
+        if provider.config.get("defaultAction") != "DENY":
+            continue
+        if position > 0:
+            problems.append(
+                f"{MODE}: 'defaultAction: DENY' applies only to the default provider "
+                "(an additional user pool has no default action)"
+            )
+        elif len(providers) > 1:
+            problems.append(
+                f"{MODE}: 'defaultAction' must be ALLOW when there are additional "
+                "authentication providers (as on AppSync)"
+            )
     return problems
 
 
