@@ -80,6 +80,12 @@ def _rule(directives: tuple[ConstDirectiveNode, ...]) -> Rule | None:
     return MappingProxyType(rule) if rule else None
 
 
+def not_authorized(type_name: str, field_name: str) -> FieldError:
+    """The field error AppSync (and `$util.unauthorized()`) gives for a field the caller may
+    not read."""
+    return FieldError(f"Not Authorized to access {field_name} on type {type_name}", UNAUTHORIZED)
+
+
 @dataclass(frozen=True, slots=True)
 class FieldRules:
     """Every object field's rule, and the modes the API has."""
@@ -107,9 +113,7 @@ class FieldRules:
     def check(self, type_name: str, field_name: str, principal: Principal | None) -> None:
         """Raise the Unauthorized field error AppSync gives when the field is not allowed."""
         if not self.allows(type_name, field_name, principal):
-            raise FieldError(
-                f"Not Authorized to access {field_name} on type {type_name}", UNAUTHORIZED
-            )
+            raise not_authorized(type_name, field_name)
 
     def open_to_all(self, type_name: str, field_name: str) -> bool:
         """Whether every configured mode may read the field unconditionally (no check)."""

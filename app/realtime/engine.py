@@ -13,8 +13,10 @@ one `SubscriptionEngine`, so they share filters, limits and delivery rules:
   `$extensions.invalidateSubscriptions` call publishes an invalidation.
 - **Deliver.** A subscriber whose filter matches gets the published value projected onto its
   own selection set, as AppSync does: fields the mutation did not select are null, and no
-  resolver runs. Subscribers on this server with the same query and variables share one
-  rendering of each message.
+  resolver runs. The field rules of the subscriber's auth mode apply to every field of it, at
+  every depth: a field it may not read is null with AppSync's Unauthorized error
+  (`app.realtime.access`). Subscribers on this server with the same query, variables and
+  denied fields share one rendering of each message.
 """
 
 from __future__ import annotations
@@ -43,10 +45,11 @@ from graphql import (
 )
 from graphql import Executor as GraphQLExecutor
 
-from app.auth.directives import FieldRules
+from app.auth.directives import FieldRules, not_authorized
 from app.definition.model import ApiDefinition
 from app.execution.context import RequestContext
 from app.execution.executor import Executor, is_awaitable
+from app.realtime.access import Coordinate, SubscriberAccess
 from app.realtime.filters import InvalidationFilter, SubscriptionFilter, subscription_filter
 from app.realtime.messages import INVALIDATE, data_message, invalidate_message, topic
 from app.realtime.published import mutation_results
@@ -94,15 +97,20 @@ class Delivery:
         return self._payload_json
 
 
+ShapeKey = tuple[int, str | None, bytes, frozenset[Coordinate]]
+
+
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """What a delivery's rendering depends on: the query, its operation and its variables."""
+    """What a delivery's rendering depends on: the query, its operation, its variables, and
+    the fields of it the subscriber may not read."""
 
     document: DocumentNode
     operation_name: str | None
     variables: Mapping[str, Any] | None
     field_name: str
-    key: tuple[int, str | None, bytes] = field(compare=False)
+    denied: frozenset[Coordinate]
+    key: ShapeKey = field(compare=False)
 
 
 class LiveSubscription:
@@ -184,6 +192,15 @@ def _published_property(*call: Any, **arguments: Any) -> Any:
     return source.get(info.field_name) if isinstance(source, dict) else None
 
 
+def _readable_published_property(*call: Any, **arguments: Any) -> Any:
+    """`_published_property` for a subscriber denied some fields (the execution context is
+    the set of them): those fail with AppSync's Unauthorized error."""
+    source, info = call[0], call[1]
+    if (info.parent_type.name, info.field_name) in info.context:
+        raise not_authorized(info.parent_type.name, info.field_name)
+    return source.get(info.field_name) if isinstance(source, dict) else None
+
+
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
     return {
         definition.name.value: definition
@@ -207,6 +224,7 @@ class SubscriptionEngine:
         self._rules = rules
         self._executor = executor
         self._projection_schema: GraphQLSchema = definition.schema
+        self._access = SubscriberAccess(definition.schema, rules)
         self._queue_size = definition.limits.max_pending_messages
         self._topics: dict[str, tuple[str, ...]] = {}
         for subscription in definition.subscriptions.values():
@@ -221,9 +239,7 @@ class SubscriptionEngine:
             if resolver is not None:
                 self._resolvers[name] = resolver
             self._normalizers[name] = normalizer.for_field(user_field)
-        self._rendered: OrderedDict[tuple[str, tuple[int, str | None, bytes]], Delivery] = (
-            OrderedDict()
-        )
+        self._rendered: OrderedDict[tuple[str, ShapeKey], Delivery] = OrderedDict()
 
     async def start(self) -> None:
         await self.pubsub.start()
@@ -301,12 +317,14 @@ class SubscriptionEngine:
                     invalidation = InvalidationFilter(name, call.arguments[0])
         filter_ = subscription_filter(arguments, enhanced)
         variables_key = _variables_key(variables)
+        denied = self._access.denied(document, context.principal)
         shape = Shape(
             document,
             operation_name,
             variables,
             name,
-            key=(id(document), operation_name, variables_key),
+            denied,
+            key=(id(document), operation_name, variables_key, denied),
         )
         listener = self.pubsub.subscribe(topic(name), maxsize=self._queue_size)
         await listener.__aenter__()
@@ -319,7 +337,8 @@ class SubscriptionEngine:
     # Delivering ----------------------------------------------------------------------------
 
     def render(self, message: Mapping[str, Any], shape: Shape) -> Delivery:
-        """The published value of `message` as `shape` selects it, shared by equal shapes."""
+        """The published value of `message` as `shape` selects it and may read it, shared by
+        equal shapes."""
         key = (str(message.get("id")), shape.key)
         delivery = self._rendered.get(key)
         if delivery is not None:
@@ -328,9 +347,10 @@ class SubscriptionEngine:
             self._projection_schema,
             shape.document,
             root_value={shape.field_name: message.get("payload")},
+            context_value=shape.denied,
             variable_values=dict(shape.variables) if shape.variables else None,
             operation_name=shape.operation_name,
-            field_resolver=_published_property,
+            field_resolver=_readable_published_property if shape.denied else _published_property,
         )
         assert isinstance(result, ExecutionResult)  # no resolvers: always synchronous
         delivery = Delivery(result)
