@@ -225,13 +225,12 @@ async def _check_pubsub(url: str | None, api: str) -> str | None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.logs import configure_logging
     from app.service import describe, load_service
     from app.transport.asgi import create_app
     from app.transport.serving import server_config
 
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(args.log_level)
     try:
         service = load_service(
             args.project, in_memory=args.in_memory, pubsub_url=args.pubsub, progress=_progress
@@ -254,6 +253,9 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         max_message_bytes=service.definition.limits.max_message_bytes,
         close_timeout_seconds=service.definition.limits.close_timeout_seconds,
+        request_header_timeout_seconds=service.definition.limits.request_header_timeout_seconds,
+        request_body_timeout_seconds=service.definition.limits.request_body_timeout_seconds,
+        http_idle_timeout_seconds=service.definition.limits.http_idle_timeout_seconds,
     )
     uvicorn.Server(config).run()
     return 0

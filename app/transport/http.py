@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from graphql import OperationType
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
@@ -115,6 +115,8 @@ class GraphQLEndpoint:
             response = await self(Request(scope, receive))
         except BodyTooLarge:
             raise  # answered with 413 by the body limit around this endpoint
+        except ClientDisconnect:
+            return  # gone before its body arrived (or answered 408 by the server): no answer
         except Exception:
             request_id = str(uuid.uuid4())
             logger.exception("[%s] unexpected error in the GraphQL endpoint", request_id)

@@ -45,10 +45,12 @@ def serve(
     extra_args: Sequence[str] = (),
     timeout: float = 30.0,
     cwd: Path = REPO,
+    python_args: Sequence[str] = ("-m", "app"),
 ) -> Iterator[RunningServer]:
     """Run the server until the block ends, then stop it with SIGTERM (graceful shutdown).
 
-    `project` may be relative to `cwd`, as `make run`'s `--project .` is.
+    `project` may be relative to `cwd`, as `make run`'s `--project .` is; `python_args` is
+    how Python starts the CLI (`-c <code>` to change something first).
     """
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
@@ -57,8 +59,7 @@ def serve(
     process = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "app",
+            *python_args,
             "serve",
             "--project",
             str(project),
