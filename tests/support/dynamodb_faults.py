@@ -15,7 +15,7 @@ import socket
 import struct
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -54,7 +54,8 @@ class Fault:
 
 @dataclass
 class RandomFaults:
-    """Each request meets one of `choices` with probability `rate`, from a seeded generator."""
+    """Each request meets one of `choices` with probability `rate`, from a seeded generator;
+    a choice with `times` > 1 is a burst that the next `times - 1` requests meet too."""
 
     seed: int
     rate: float
@@ -98,7 +99,11 @@ class FaultProxy:
             if fault.matches(operation):
                 fault.times -= 1
                 return fault
-        return self.chaos.pick() if self.chaos is not None else None
+        picked = self.chaos.pick() if self.chaos is not None else None
+        if picked is not None and picked.times > 1:
+            # A burst: the requests that follow (the retries) meet the same fault.
+            self.faults.append(replace(picked, times=picked.times - 1))
+        return picked
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         target = request.headers.get("X-Amz-Target", "")
