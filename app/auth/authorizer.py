@@ -8,6 +8,9 @@ mode are refused. The field directives then decide what that mode may read.
 
 An API whose definition configures no authentication is open: no check, no identity (the
 server says so at start-up).
+
+The authorizer also owns the API's `RevocationWatch`: WebSocket connections register the
+principals they rely on with `revocations`, and are ended when those stop holding.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from types import ModuleType
 from typing import Any, Final
 
 from app.auth.base import AuthFailure, AuthMode, Credentials, Principal
+from app.auth.revocation import RevocationWatch
 from app.definition.model import AuthProvider, AuthType
 
 MODE_MODULES: Final = {
@@ -72,6 +76,7 @@ class Authorizer:
         self.modes: tuple[AuthMode, ...] = tuple(
             mode for kind in SELECTION_ORDER for mode_type, mode in created if mode_type is kind
         )
+        self.revocations = RevocationWatch()
 
     @property
     def enabled(self) -> bool:
@@ -106,7 +111,10 @@ class Authorizer:
     async def start(self) -> None:
         for mode in self.modes:
             await mode.start()
+        if self.modes:
+            await self.revocations.start()
 
     async def close(self) -> None:
+        await self.revocations.close()
         for mode in self.modes:
             await mode.close()

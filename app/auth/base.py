@@ -5,6 +5,11 @@ handshake `header`, a `start`'s `extensions.authorization`, a graphql-ws `connec
 payload). The `Authorizer` picks the mode those credentials are for and asks it to
 `authenticate`; the mode returns a `Principal` or raises `AuthFailure`. Modes verify what they
 check: signatures, issuers, audiences, expiry; nothing is merely decoded.
+
+A WebSocket keeps the `Principal` it was authorized with for as long as it stays open, so a
+principal says how to tell whether its credentials still hold: `expires_at`, and a `Standing`
+the mode can re-check (a deleted API key, a Lambda authorizer that now says no). The
+revocation watch (`app.auth.revocation`) re-checks both for every open connection.
 """
 
 from __future__ import annotations
@@ -64,6 +69,17 @@ class Credentials:
         return ips
 
 
+class Standing(Protocol):
+    """Whether credentials a mode accepted earlier are still good, asked again while a
+    connection that relied on them stays open."""
+
+    async def holds(self, *, wait: bool = False) -> bool:
+        """False once the credentials are revoked (a deleted key, an authorizer that now
+        refuses). A check that takes time (a Lambda authorizer call) runs in the background
+        and the last answer stands meanwhile, unless `wait`."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling, under which mode: `$ctx.identity` and what field checks need."""
@@ -77,6 +93,8 @@ class Principal:
     """Epoch seconds after which the credentials are no longer valid (closes subscriptions)."""
     denied_fields: frozenset[str] = frozenset()
     """`Type.field` names a Lambda authorizer denied; they resolve to null."""
+    standing: Standing | None = field(default=None, repr=False, compare=False)
+    """How the mode re-checks these credentials (None: only `expires_at` can end them)."""
 
 
 class AuthMode(Protocol):

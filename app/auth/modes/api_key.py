@@ -3,8 +3,10 @@
 Keys are made with `strawsync api-key create` and kept (as hashes) in the project's
 `.strawsync/api_keys.json` (see `app.auth.api_keys`). A missing, malformed, unknown, deleted or
 expired key is refused with AppSync's 401 `UnauthorizedException`. The caller has no identity
-(`$ctx.identity` is null under API_KEY); the principal expires with the key, so a subscription
-opened with it ends when the key does. The mode takes no settings.
+(`$ctx.identity` is null under API_KEY); the principal expires with the key, and its standing
+is re-checked against the store while a connection relies on it, so a socket opened with a key
+ends when the key expires or is deleted (by this server's process or any other sharing the
+project directory). The mode takes no settings.
 """
 
 from __future__ import annotations
@@ -53,7 +55,12 @@ class ApiKeyMode:
                 stored.expires,
             )
             raise AuthFailure()
-        return Principal(AuthType.API_KEY, identity=None, expires_at=float(stored.expires))
+        return Principal(
+            AuthType.API_KEY,
+            identity=None,
+            expires_at=float(stored.expires),
+            standing=KeyStanding(self, stored.sha256),
+        )
 
     async def start(self) -> None:
         """Read the keys once, so a start-up log says whether any key can be used."""
@@ -70,6 +77,23 @@ class ApiKeyMode:
 
     async def close(self) -> None:
         return None
+
+
+class KeyStanding:
+    """An accepted key holds while the store still has it unexpired (one `stat` per check)."""
+
+    __slots__ = ("mode", "sha256")
+
+    def __init__(self, mode: ApiKeyMode, sha256: str) -> None:
+        self.mode = mode
+        self.sha256 = sha256
+
+    async def holds(self, *, wait: bool = False) -> bool:
+        now = self.mode.clock()
+        return any(
+            stored.sha256 == self.sha256 and not stored.expired(now)
+            for stored in await self.mode.store.current()
+        )
 
 
 def config_problems(config: Mapping[str, Any]) -> list[str]:

@@ -20,6 +20,13 @@ as they are. The body hash is computed here from the received body and passed in
 
 Each request is verified on its own: as on AWS, a captured request can be replayed until
 `x-amz-date` leaves the window, so the window should stay short.
+
+Revocation. The access keys come from `strawsync.yaml`, read once at start-up: removing one
+takes effect when the server restarts, and a restart closes every WebSocket (1012, "service
+restart"), so no socket outlives a key removed that way. A key may also carry an `expiration`
+(an ISO 8601 time, as temporary STS or Cognito identity pool credentials have): from then on
+it is refused, and every connection and subscription signed with it ends, as AppSync ends
+those whose temporary credentials expire.
 """
 
 from __future__ import annotations
@@ -60,6 +67,8 @@ SIGNATURE_MISMATCH: Final = (
     "was signed."
 )
 
+EXPIRED_TOKEN: Final = "The security token included in the request is expired."
+
 _SETTINGS_KEYS: Final = frozenset({"region", "credentials", "clockSkewSeconds"})
 _KEY_FIELDS: Final = frozenset(
     {
@@ -74,6 +83,7 @@ _KEY_FIELDS: Final = frozenset(
         "cognitoIdentityId",
         "cognitoIdentityAuthType",
         "cognitoIdentityAuthProvider",
+        "expiration",
     }
 )
 _OPTIONAL_TEXT: Final = (
@@ -108,6 +118,8 @@ class AccessKey:
     cognito_identity_id: str | None = None
     cognito_identity_auth_type: str | None = None
     cognito_identity_auth_provider: str | None = None
+    expires_at: float | None = None
+    """Epoch seconds from which the key is refused (`expiration`), or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +187,10 @@ def _key_problems(entry: Any) -> list[str]:
         for name in (*_OPTIONAL_TEXT, "cognitoIdentityId")
         if name in entry and not _is_text(entry[name])
     )
+    if "expiration" in entry and _expiration(entry["expiration"]) is None:
+        problems.append(
+            "'expiration' must be an ISO 8601 time with its zone, e.g. 2030-01-31T12:00:00Z"
+        )
     if "cognitoIdentityAuthType" in entry:
         if entry["cognitoIdentityAuthType"] not in _COGNITO_AUTH_TYPES:
             problems.append(
@@ -187,6 +203,24 @@ def _key_problems(entry: Any) -> list[str]:
 
 def _is_text(value: Any) -> bool:
     return isinstance(value, str) and bool(value)
+
+
+def _expiration(value: Any) -> float | None:
+    """`expiration` as epoch seconds: an ISO 8601 string with a zone, or the timestamp YAML
+    reads from an unquoted one (taken as UTC when it has no zone); None when it is neither."""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            return None
+    if not isinstance(moment, datetime):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 def create(config: Mapping[str, Any], project_dir: Path) -> IamMode:
@@ -226,6 +260,7 @@ def _access_key(entry: Mapping[str, Any]) -> AccessKey:
             "cognitoIdentityAuthType", "authenticated" if identity_id else None
         ),
         cognito_identity_auth_provider=entry.get("cognitoIdentityAuthProvider"),
+        expires_at=_expiration(entry["expiration"]) if "expiration" in entry else None,
     )
 
 
@@ -305,7 +340,11 @@ class IamMode:
 
     async def authenticate(self, credentials: Credentials) -> Principal:
         key = self.verify(credentials)
-        return Principal(auth_type=AuthType.AWS_IAM, identity=identity(key, credentials))
+        return Principal(
+            auth_type=AuthType.AWS_IAM,
+            identity=identity(key, credentials),
+            expires_at=key.expires_at,
+        )
 
     def verify(self, credentials: Credentials) -> AccessKey:
         """The access key that signed `credentials`; raises AuthFailure. CPU only, microseconds,
@@ -342,6 +381,9 @@ class IamMode:
         if key is None:
             self._refuse(credentials, auth, "unknown access key")
             raise AuthFailure(NOT_AUTHORIZED)
+        if key.expires_at is not None and self.clock() >= key.expires_at:
+            self._refuse(credentials, auth, "access key past its expiration")
+            raise AuthFailure(EXPIRED_TOKEN)
         self._check_session_token(credentials, auth, key)
         body_sha256 = self._body_sha256(credentials, auth)
         expected = self._signature(credentials, auth, amz_date, body_sha256)

@@ -12,6 +12,11 @@ requests with the same token share one call, so a burst does not call the functi
 request. An optional `identityValidationExpression` rejects tokens that do not fully match it
 before the function is called.
 
+A WebSocket authorized by the function keeps its answer for that answer's TTL; then the
+function is asked again about the token (a cached answer another request got meanwhile
+counts): still authorized, the connection goes on; refused, it is revoked. An answer with TTL
+0 is asked again every second (`MIN_RECHECK_SECONDS`) while the connection stays open.
+
 The function is called through `AuthorizerFunction`: a local Python function now
 (`LocalFunction`); a real Lambda client can implement the same one-method protocol.
 """
@@ -45,6 +50,8 @@ MAX_TIMEOUT_SECONDS: Final = 900.0
 """A Lambda function's own maximum; AppSync gives an authorizer 10 s."""
 DEFAULT_ACCOUNT_ID: Final = "000000000000"
 CACHE_MAX_ENTRIES: Final = 10_000
+MIN_RECHECK_SECONDS: Final = 1.0
+"""How soon an open connection's token is asked about again when its answer had TTL 0."""
 MAX_CACHED_RESPONSE_BYTES: Final = 1_048_576
 """AppSync caches authorizer responses smaller than this; larger ones serve one request."""
 
@@ -198,6 +205,7 @@ class LambdaAuthorizer:
             AuthType.AWS_LAMBDA,
             identity={"resolverContext": dict(decision.resolver_context)},
             denied_fields=decision.denied_fields,
+            standing=AuthorizerStanding(self, token, credentials, decision.ttl_seconds),
         )
 
     def event(self, token: str, credentials: Credentials) -> dict[str, Any]:
@@ -294,6 +302,44 @@ class LambdaAuthorizer:
         for task in list(self._in_flight.values()):
             task.cancel()
         self._in_flight.clear()
+
+
+class AuthorizerStanding:
+    """An authorizer's yes holds for its TTL; then the authorizer is asked again."""
+
+    def __init__(
+        self, mode: LambdaAuthorizer, token: str, credentials: Credentials, ttl_seconds: float
+    ) -> None:
+        self._mode = mode
+        self._token = token
+        self._credentials = credentials
+        self._until = mode._clock() + max(ttl_seconds, MIN_RECHECK_SECONDS)
+        self._refused = False
+        self._asking: asyncio.Task[None] | None = None
+
+    async def holds(self, *, wait: bool = False) -> bool:
+        if self._refused:
+            return False
+        if self._mode._clock() < self._until:
+            return True
+        if self._asking is None:
+            self._asking = asyncio.create_task(self._ask())
+        if wait:
+            await asyncio.shield(self._asking)
+        return not self._refused
+
+    async def _ask(self) -> None:
+        try:
+            decision = await self._mode._decide(self._token, self._credentials)
+        except AuthFailure:
+            self._refused = True
+        else:
+            if decision.authorized:
+                self._until = self._mode._clock() + max(decision.ttl_seconds, MIN_RECHECK_SECONDS)
+            else:
+                self._refused = True
+        finally:
+            self._asking = None
 
 
 def config_problems(config: Mapping[str, Any]) -> list[str]:
