@@ -8,11 +8,22 @@ writer, so no subscription ever waits on the socket. A client that lets the outb
 rather than left to grow memory. The protocol, message by message:
 
 - C→S `connection_init` → S→C `connection_ack {connectionTimeoutMs}`, then `ka` every
-  `keepAliveSeconds`. (`connection_init` is optional, as on AppSync.)
+  `keepAliveSeconds`. AppSync's guide calls `connection_init` optional, but every AppSync
+  client (Amplify, gql, Apollo Kotlin) sends it first, so here it is required, as in
+  graphql-transport-ws: none within `connectionInitTimeoutSeconds` → `connection_error`, close
+  4408; a second one → `error`, close 4429; a `start` before it → `error`, close 4401.
 - C→S `start {id, payload: {data: "<JSON {query, variables}>", extensions}}` → `start_ack`
   once the subscription listens, then `data` per matching mutation; or `error` with the id.
 - C→S `stop {id}` → S→C `complete {id}`.
 - Anything else → `error` without an id (`UnsupportedOperation`).
+- A socket with no subscription that sends nothing for `idleConnectionTimeoutSeconds` is
+  closed (1000).
+
+Revocation: the handshake's principal, and that of each `start` authorized by its own
+`extensions.authorization`, are registered with the API's revocation watch. When a start's
+credentials stop holding, that subscription gets an `error` (UnauthorizedException) and ends;
+when the connection's do, every subscription that ran on them gets one, then the socket gets
+an `error` without an id and is closed with 4403.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.auth.authorizer import Authorizer
 from app.auth.base import UNAUTHORIZED_EXCEPTION, AuthFailure, Credentials, Principal
+from app.auth.revocation import Registration, RevocationWatch
 from app.definition.model import Limits
 from app.execution.context import RequestContext
 from app.execution.errors import INTERNAL_FAILURE, format_graphql_error, request_error
@@ -55,10 +67,23 @@ GRAPHQL_PATH: Final = "/graphql"
 """What AppSync clients sign with IAM: the handshake as a POST of `{}` to `/graphql/connect`,
 each start as a POST of its `data` to `/graphql`."""
 
+CONNECTION_INIT_TIMEOUT: Final = "ConnectionInitTimeoutError"
+CONNECTION_NOT_INITIALIZED: Final = "ConnectionNotInitializedError"
+DUPLICATE_CONNECTION_INIT: Final = "DuplicateConnectionInitError"
+
 CLOSE_NORMAL: Final = 1000
 CLOSE_POLICY: Final = 1008
 CLOSE_PROTOCOL: Final = 1002
+CLOSE_UNAUTHORIZED: Final = 4401
+"""A `start` before `connection_init` (graphql-transport-ws's code for subscribe before ack)."""
+CLOSE_FORBIDDEN: Final = 4403
+"""The connection's credentials were revoked or expired."""
+CLOSE_INIT_TIMEOUT: Final = 4408
+CLOSE_TOO_MANY_INITS: Final = 4429
 CLOSE_TIMEOUT_SECONDS: Final = 2.0
+
+REVOKED_CONNECTION: Final = "The credentials of this connection are no longer valid."
+REVOKED_SUBSCRIPTION: Final = "The credentials of this subscription are no longer valid."
 
 _KEEP_ALIVE: Final = '{"type":"ka"}'
 
@@ -152,6 +177,11 @@ class RealtimeEndpoint:
         await connection.serve()
 
 
+def _connection_error(error_type: str, message: str, error_code: int) -> str:
+    errors = [{**request_error(message, error_type), "errorCode": error_code}]
+    return _frame({"type": "connection_error", "payload": {"errors": errors}})
+
+
 class RealtimeConnection:
     """One AppSync real-time socket and the subscriptions it carries."""
 
@@ -182,12 +212,21 @@ class RealtimeConnection:
         self._done = asyncio.Event()
         self._overflowed = False
         self._keep_alive: asyncio.Task[None] | None = None
+        self._initialized = False
+        self._closing = False
+        self._last_active = asyncio.get_running_loop().time()
+        self.revocations: RevocationWatch = authorizer.revocations
+        self._on_connection: set[str] = set()
+        """Subscriptions started without their own credentials: they run on the connection's."""
+        self._registration: Registration | None = None
 
     # Lifecycle -------------------------------------------------------------------------------
 
     async def serve(self) -> None:
         reader = asyncio.create_task(self._read())
         writer = asyncio.create_task(self._write())
+        guard = asyncio.create_task(self._guard())
+        self._registration = self.revocations.watch(self.principal, self._revoke_connection)
         try:
             await asyncio.wait_for(self._done.wait(), self.limits.connection_lifetime_seconds)
         except TimeoutError:
@@ -196,7 +235,9 @@ class RealtimeConnection:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._done.wait(), CLOSE_TIMEOUT_SECONDS)
         finally:
-            tasks = [reader, *self.operations.values()]
+            if self._registration is not None:
+                self._registration.cancel()
+            tasks = [reader, guard, *self.operations.values()]
             if self._keep_alive is not None:
                 tasks.append(self._keep_alive)
             for task in tasks:
@@ -227,6 +268,9 @@ class RealtimeConnection:
 
     def close(self, code: int, reason: str) -> None:
         """Close the socket once the frames already queued are sent."""
+        if self._closing:
+            return
+        self._closing = True
         try:
             self._outbox.put_nowait(_CloseRequest(code, reason))
         except asyncio.QueueFull:
@@ -259,6 +303,9 @@ class RealtimeConnection:
                     text = data.decode("utf-8", errors="replace")
                 else:
                     size = len(text.encode("utf-8"))
+                self._last_active = asyncio.get_running_loop().time()
+                if self._closing:
+                    continue
                 if size > self.limits.max_message_bytes:
                     self._reject_oversized(text, size)
                     continue
@@ -267,6 +314,56 @@ class RealtimeConnection:
             return
         finally:
             self._done.set()
+
+    async def _guard(self) -> None:
+        """Close a socket that never sends `connection_init`, and one left idle: no
+        subscription, nothing sent, for `idle_connection_timeout_seconds`."""
+        loop = asyncio.get_running_loop()
+        init_timeout = self.limits.connection_init_timeout_seconds
+        await asyncio.sleep(init_timeout)
+        if not self._initialized:
+            logger.info("closing a real-time connection: no connection_init in %gs", init_timeout)
+            message = f"No connection_init within {init_timeout:g} seconds."
+            self.send(_connection_error(CONNECTION_INIT_TIMEOUT, message, 408))
+            self.close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
+            return
+        idle = self.limits.idle_connection_timeout_seconds
+        while True:
+            if self.operations:
+                await asyncio.sleep(idle)
+                continue
+            remaining = self._last_active + idle - loop.time()
+            if remaining <= 0:
+                logger.info("closing a real-time connection idle for %gs", idle)
+                self.close(CLOSE_NORMAL, "Idle connection timeout")
+                return
+            await asyncio.sleep(remaining)
+
+    # Revocation ------------------------------------------------------------------------------
+
+    def _revoke_connection(self) -> None:
+        """The handshake's credentials no longer hold: end what ran on them, then the socket."""
+        logger.info("closing a real-time connection: its credentials were revoked or expired")
+        for operation_id in sorted(self._on_connection):
+            self._revoke_operation(operation_id)
+        error = {**request_error(REVOKED_CONNECTION, UNAUTHORIZED_EXCEPTION), "errorCode": 401}
+        self.send(error_frame([error]))
+        self.close(CLOSE_FORBIDDEN, "Forbidden")
+
+    def _revoke_operation(self, operation_id: str) -> None:
+        task = self.operations.pop(operation_id, None)
+        self._on_connection.discard(operation_id)
+        if task is None:
+            return
+        task.cancel()
+        self._ended()
+        error = request_error(REVOKED_SUBSCRIPTION, UNAUTHORIZED_EXCEPTION)
+        self.send(error_frame([error], operation_id))
+
+    def _ended(self) -> None:
+        """A subscription ended: the idle clock starts from now when it was the last."""
+        if not self.operations:
+            self._last_active = asyncio.get_running_loop().time()
 
     # Messages --------------------------------------------------------------------------------
 
@@ -306,6 +403,15 @@ class RealtimeConnection:
         self.send(error_frame([error], operation_id))
 
     def _acknowledge(self) -> None:
+        if self._initialized:
+            error = request_error(
+                "connection_init was already acknowledged on this connection.",
+                DUPLICATE_CONNECTION_INIT,
+            )
+            self.send(error_frame([error]))
+            self.close(CLOSE_TOO_MANY_INITS, "Too many initialisation requests")
+            return
+        self._initialized = True
         ack = {
             "type": "connection_ack",
             "payload": {"connectionTimeoutMs": self.limits.connection_timeout_ms},
@@ -321,6 +427,14 @@ class RealtimeConnection:
 
     def _start(self, message: dict[str, Any]) -> None:
         operation_id = message.get("id")
+        if not self._initialized:
+            error = request_error(
+                "Send connection_init and wait for connection_ack before start.",
+                CONNECTION_NOT_INITIALIZED,
+            )
+            self.send(error_frame([error], operation_id if isinstance(operation_id, str) else None))
+            self.close(CLOSE_UNAUTHORIZED, "Unauthorized")
+            return
         if not isinstance(operation_id, str) or not operation_id:
             error = request_error("A start message needs a non-empty string id.", BAD_REQUEST)
             self.send(error_frame([error]))
@@ -360,15 +474,21 @@ class RealtimeConnection:
             )
             self.send(error_frame([error], operation_id))
             return
+        self._on_connection.discard(operation_id)
         task.cancel()
+        self._ended()
         self.send(_frame({"type": "complete", "id": operation_id}))
 
     # One subscription ------------------------------------------------------------------------
 
     async def _authenticate(self, request: StartRequest, request_id: str) -> Principal | None:
         """A start is authorized by its own `extensions.authorization` (signed over its `data`
-        for IAM); without one, it runs as the connection's caller."""
+        for IAM); without one, it runs as the connection's caller, if that still holds."""
         if request.authorization is None:
+            if not await self.revocations.holds(self.principal, wait=True):
+                if self._registration is not None:
+                    self._registration.revoke()
+                raise AuthFailure(REVOKED_CONNECTION)
             return self.principal
         credentials = Credentials(
             headers=with_fields(self.upgrade_headers, request.authorization),
@@ -392,13 +512,21 @@ class RealtimeConnection:
             source_ip=self.source_ip,
         )
         live: LiveSubscription | None = None
+        registration: Registration | None = None
+        if request.authorization is None:
+            self._on_connection.add(operation_id)
         try:
             try:
-                context.authorize(await self._authenticate(request, request_id))
+                principal = await self._authenticate(request, request_id)
             except AuthFailure as failure:
                 error = request_error(failure.message, failure.error_type)
                 self.send(error_frame([error], operation_id))
                 return
+            context.authorize(principal)
+            if request.authorization is not None:
+                registration = self.revocations.watch(
+                    principal, lambda: self._revoke_operation(operation_id)
+                )
             try:
                 opened = await self.engine.subscribe(
                     request.query, request.variables, request.operation_name, context
@@ -428,6 +556,7 @@ class RealtimeConnection:
                 self.send(_frame({"type": "complete", "id": operation_id}))
                 if live.invalidated:
                     del self.operations[operation_id]
+                    self._on_connection.discard(operation_id)
                     if not self.operations:
                         self.close(CLOSE_NORMAL, "Subscription complete.")
         except PubSubError as exc:
@@ -439,10 +568,14 @@ class RealtimeConnection:
             error = request_error("An internal error occurred.", INTERNAL_FAILURE)
             self.send(error_frame([error], operation_id))
         finally:
+            if registration is not None:
+                registration.cancel()
             if live is not None:
                 live.close()
             if self.operations.get(operation_id) is asyncio.current_task():
                 del self.operations[operation_id]
+                self._on_connection.discard(operation_id)
+                self._ended()
 
 
 def _errors(result: ExecutionResult, request_id: str) -> list[dict[str, Any]]:

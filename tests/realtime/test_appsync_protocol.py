@@ -579,19 +579,18 @@ async def test_variables_fragments_and_operation_names_shape_deliveries(
     }
 
 
-async def test_connection_init_is_optional(
-    sample_server: RunningServer, http: httpx.AsyncClient
+async def test_a_start_before_connection_init_closes_the_socket(
+    sample_server: RunningServer,
 ) -> None:
-    event = new_event()
+    # AppSync's guide calls connection_init optional, but every AppSync client sends it
+    # first; as in graphql-transport-ws, a start before it is refused and the socket closed.
     async with appsync(sample_server, init=False) as client:
-        await client.start("no-init", SUBSCRIBE, {"eventId": event})
-        published = await comment(http, sample_server, event, "without connection_init")
-        # No keep-alive before connection_init: the data frame is the very next message.
-        assert await client.receive(keep_alive=True) == {
-            "type": "data",
-            "id": "no-init",
-            "payload": {"data": {"subscribeToEventComments": published}},
-        }
+        await client.send(start_message("no-init", SUBSCRIBE, {"eventId": new_event()}))
+        error = await client.receive(keep_alive=True)
+        assert error["type"] == "error" and error["id"] == "no-init", error
+        assert error["payload"]["errors"][0]["errorType"] == "ConnectionNotInitializedError"
+        close = await client.closed()
+        assert (close.code, close.reason) == (4401, "Unauthorized")
 
 
 async def test_many_subscriptions_on_one_connection(
@@ -880,13 +879,7 @@ async def test_keep_alives_repeat_at_the_configured_interval(limited: RunningSer
         ack = {"type": "connection_ack", "payload": {"connectionTimeoutMs": 120000}}
         assert await client.receive(keep_alive=True) == ack
         arrivals = []
-        for _ in range(3):
-            assert await client.receive(keep_alive=True) == {"type": "ka"}
-            arrivals.append(time.monotonic())
-        # Another connection_init is acknowledged again, without a second keep-alive timer.
-        await client.send({"type": "connection_init"})
-        assert await client.receive() == ack
-        for _ in range(4):
+        for _ in range(7):
             assert await client.receive(keep_alive=True) == {"type": "ka"}
             arrivals.append(time.monotonic())
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
