@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,8 +210,11 @@ def _cli_key(project: Path) -> tuple[str, str]:
 
 
 @contextmanager
-def all_modes_api(root: Path, log_dir: Path) -> Iterator[AllModesApi]:
-    project = write_project(root, _files())
+def all_modes_api(
+    root: Path, log_dir: Path, overrides: Mapping[str, str] | None = None
+) -> Iterator[AllModesApi]:
+    """The project served; `overrides` replaces or adds files (a different authorizer, ...)."""
+    project = write_project(root, {**_files(), **(overrides or {})})
     cognito_key, oidc_key = make_key("cognito-1"), make_key("oidc-1", "EC")
     write_project(
         project,
