@@ -377,6 +377,37 @@ async def test_session_tokens(mode: IamMode) -> None:
     assert (await refused(mode, alice(session_token="a-token"))).message == invalid
 
 
+@pytest.mark.parametrize(
+    "expiration",
+    ["2030-01-31T12:00:00Z", "2030-01-31T13:00:00+01:00", datetime(2030, 1, 31, 12, 0, 0)],
+)
+async def test_an_access_key_with_an_expiration(
+    monkeypatch: pytest.MonkeyPatch, expiration: object
+) -> None:
+    monkeypatch.setenv("STRAWSYNC_TEST_TEMP_SECRET", TEMP_SECRET)
+    config = {**CONFIG, "credentials": [{**CONFIG["credentials"][0], "expiration": expiration}]}
+    assert config_problems(freeze(config)) == []
+    mode = create(freeze(config), Path("."))
+    expires = datetime(2030, 1, 31, 12, 0, 0, tzinfo=UTC)
+    signed_at = expires - timedelta(seconds=1)
+    credentials = alice(when=signed_at)
+    mode.clock = lambda: signed_at.timestamp()
+    principal = await mode.authenticate(credentials)
+    assert principal.expires_at == expires.timestamp()  # connections signed with it end then
+    mode.clock = lambda: expires.timestamp()
+    failure = await refused(mode, credentials)
+    assert failure.message == "The security token included in the request is expired."
+
+
+@pytest.mark.parametrize("expiration", ["2030-01-31T12:00:00", "tomorrow", 1893456000])
+def test_an_expiration_needs_a_time_with_its_zone(expiration: object) -> None:
+    config = {**CONFIG, "credentials": [{**CONFIG["credentials"][0], "expiration": expiration}]}
+    assert config_problems(freeze(config)) == [
+        "credentials[0]: 'expiration' must be an ISO 8601 time with its zone, "
+        "e.g. 2030-01-31T12:00:00Z"
+    ]
+
+
 # Configuration
 
 
