@@ -1,4 +1,9 @@
-"""The `strawsync` command line."""
+"""The `strawsync` command line.
+
+A mistake the user can fix (a missing file, bad JSON, an unreadable project, an engine that
+cannot start, Ctrl-C) ends a command with one line on stderr and a non-zero status, never a
+traceback: `main` turns what escapes a command into that line.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app import cli_api_key
+from app.engines.base import EngineError
 from app.problems import DefinitionError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -189,8 +195,10 @@ def _setup(args: argparse.Namespace) -> int:
 
 
 def _tables(args: argparse.Namespace) -> int:
+    """`provision` and `seed`, on the running server's DynamoDB Local if there is one."""
     import asyncio
 
+    from app.datasources.dynamodb.client import DynamoDBError
     from app.datasources.dynamodb.commands import provision_command, seed_command
     from app.progress import ProgressBar
     from app.service import load_service
@@ -199,12 +207,16 @@ def _tables(args: argparse.Namespace) -> int:
         service = load_service(args.project, progress=_progress)
     except DefinitionError as error:
         return _report(error)
-    with ProgressBar(args.command) as bar:
-        if args.command == "provision":
-            return asyncio.run(provision_command(args.project, service.data_sources, bar))
-        return asyncio.run(
-            seed_command(args.project, service.data_sources, args.file, args.table, bar)
-        )
+    try:
+        with ProgressBar(args.command) as bar:
+            if args.command == "provision":
+                return asyncio.run(provision_command(args.project, service.data_sources, bar))
+            return asyncio.run(
+                seed_command(args.project, service.data_sources, args.file, args.table, bar)
+            )
+    except DynamoDBError as error:
+        print(f"strawsync {args.command}: DynamoDB: {error.code}: {error.message}", file=sys.stderr)
+        return 1
 
 
 async def _check_pubsub(url: str | None, api: str) -> str | None:
@@ -257,12 +269,29 @@ def _serve(args: argparse.Namespace) -> int:
         request_body_timeout_seconds=service.definition.limits.request_body_timeout_seconds,
         http_idle_timeout_seconds=service.definition.limits.http_idle_timeout_seconds,
     )
-    uvicorn.Server(config).run()
-    return 0
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print(f"strawsync {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`strawsync print-schema | head`): stop quietly, and keep
+        # Python from complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (EngineError, OSError) as error:
+        print(f"strawsync {args.command}: {error}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args)
     if args.command == "validate":

@@ -21,13 +21,16 @@ from app.auth.directives import FieldRules, field_rules, guard_fields
 from app.auth.modes.cognito import denies_by_default
 from app.datasources.base import DataSource
 from app.datasources.dynamodb.local_runtime import LocalDynamoDB, dynamodb_sources
+from app.datasources.dynamodb.reachability import remote_endpoints
 from app.datasources.registry import DATA_SOURCE_TYPES
 from app.definition.loader import load_definition
 from app.definition.model import ApiDefinition
+from app.engines import EngineError, LocalEngine, Supervisor
 from app.execution.context import RequestContext
 from app.execution.executor import Executor
+from app.readiness import Dependency, Pinged, Readiness
 from app.realtime.engine import SubscriptionEngine
-from app.realtime.pubsub import create_pubsub
+from app.realtime.pubsub import MemoryPubSub, PubSub, PubSubError, create_pubsub
 from app.resolvers.runtime import ResolverRuntime
 from app.schema.builder import build_strawberry_schema
 from app.schema.direct import graphql_schema
@@ -50,6 +53,11 @@ class StrawsyncSchema(strawberry.Schema):
         return None
 
 
+class StartFailed(Exception):
+    """The service could not start (an engine, pub/sub or a file it needs); the message is
+    one line that says what to do."""
+
+
 @dataclass(frozen=True)
 class Service:
     """Everything a transport needs to serve one API."""
@@ -59,22 +67,28 @@ class Service:
     executor: Executor
     data_sources: Mapping[str, DataSource]
     example_query: str | None
-    local_dynamodb: LocalDynamoDB
+    engines: Supervisor
+    readiness: Readiness
     realtime: SubscriptionEngine
     authorizer: Authorizer
     field_rules: FieldRules
 
     async def start(self) -> None:
         """Connect pub/sub first (quick to fail), then local engines (they give data sources
-        their endpoints), then data sources. A failure closes whatever had started."""
+        their endpoints), then data sources. A failure closes whatever had started; one the
+        operator can fix is a `StartFailed`."""
         try:
             await self.realtime.start()
             await self.authorizer.start()
-            await self.local_dynamodb.start()
+            await self.engines.start()
             for data_source in self.data_sources.values():
                 await data_source.start()
-        except BaseException:
+        except BaseException as error:
             await self.close()
+            if isinstance(error, EngineError | OSError):
+                raise StartFailed(str(error)) from error
+            if isinstance(error, PubSubError):
+                raise StartFailed(error.message) from error
             raise
 
     async def close(self) -> None:
@@ -85,7 +99,7 @@ class Service:
         for data_source in self.data_sources.values():
             with contextlib.suppress(Exception):
                 await data_source.close()
-        await self.local_dynamodb.stop()
+        await self.engines.stop()
 
 
 def build_service(
@@ -130,22 +144,41 @@ def build_service(
     pubsub = create_pubsub(
         pubsub_url, api=definition.name, maxsize=definition.limits.max_pending_messages
     )
+    local_dynamodb = LocalDynamoDB(
+        definition.project_dir,
+        dynamodb_sources(data_sources),
+        in_memory=in_memory,
+        progress=progress,
+    )
+    engines = Supervisor(_needed([local_dynamodb]))
     return Service(
         definition=definition,
         schema=schema,
         executor=executor,
         data_sources=MappingProxyType(data_sources),
         example_query=example.read_text(encoding="utf-8") if example.is_file() else None,
-        local_dynamodb=LocalDynamoDB(
-            definition.project_dir,
-            dynamodb_sources(data_sources),
-            in_memory=in_memory,
-            progress=progress,
-        ),
+        engines=engines,
+        readiness=Readiness(_dependencies(engines, pubsub, data_sources)),
         realtime=SubscriptionEngine(definition, executor, runtime, pubsub, rules),
         authorizer=authorizer,
         field_rules=rules,
     )
+
+
+def _needed(engines: list[LocalDynamoDB]) -> list[LocalEngine]:
+    return [engine for engine in engines if engine.needed]
+
+
+def _dependencies(
+    engines: Supervisor, pubsub: PubSub, data_sources: Mapping[str, DataSource]
+) -> list[Dependency]:
+    """What `/ready` checks: every local engine, Redis when pub/sub uses it, and every remote
+    DynamoDB endpoint."""
+    dependencies: list[Dependency] = [*engines.dependencies()]
+    if not isinstance(pubsub, MemoryPubSub):
+        dependencies.append(Pinged("pubsub", "redis", pubsub.ping))
+    dependencies.extend(remote_endpoints(dynamodb_sources(data_sources)))
+    return dependencies
 
 
 def _principal_of(context: RequestContext) -> Principal | None:

@@ -5,6 +5,13 @@ model-driven serialisation and send it as is over one pooled aiohttp session. Wh
 gets right is kept: its credential chain (resolved off the event loop), SigV4 as its
 `SigV4Auth` computes it (with the derived key cached per day, region and service), the
 *standard* retry mode's conditions and backoff, and the quota that stops retry storms.
+
+A client never tells its caller where it connects: a refused connection, a failed DNS lookup
+or a reset becomes `ServiceUnavailable` (HTTP 503, DynamoDB's own name for "the service is
+unavailable"), a timeout `RequestTimeout`, each with a message free of hosts, ports and paths;
+the details go to the server log. While the local engine behind a client is down (see
+`app/engines/`), `mark_unavailable` makes every call fail at once with `ServiceUnavailable`
+instead of waiting on retries, until `retarget` points it at the restarted engine.
 """
 
 from __future__ import annotations
@@ -59,12 +66,17 @@ TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 # Retryable in DynamoDB's service model (`"retryable": {...}` on the error shape).
 MODELED_RETRYABLE_CODES = frozenset({"InternalServerError"})
 
+# What a client reports when it cannot reach DynamoDB at all (not an answer from DynamoDB).
+UNAVAILABLE = "ServiceUnavailable"
+TIMED_OUT = "RequestTimeout"
+
 
 class DynamoDBError(Exception):
     """A failed DynamoDB call: the exception class name, its message and the raw error body.
 
     `body` keeps what some errors carry beyond the message: `CancellationReasons` for
     `TransactionCanceledException`, `Item` for a failed condition that asked for it.
+    `answered` is False when no response arrived (connection failed, or timed out).
     """
 
     def __init__(
@@ -75,12 +87,14 @@ class DynamoDBError(Exception):
         status: int = 400,
         request_id: str = "",
         body: Mapping[str, Any] | None = None,
+        answered: bool = True,
     ) -> None:
         self.code = code
         self.message = message
         self.status = status
         self.request_id = request_id
         self.body: Mapping[str, Any] = body or {}
+        self.answered = answered
         super().__init__(f"{code}: {message}")
 
     @property
@@ -261,9 +275,40 @@ class RetryPolicy:
             error.code in THROTTLING_CODES
             or error.code in TRANSIENT_CODES
             or error.code in MODELED_RETRYABLE_CODES
-            or error.code == "ConnectionError"
             or error.status in TRANSIENT_STATUSES
+            or not error.answered
         )
+
+    @staticmethod
+    def unreached(error: DynamoDBError) -> bool:
+        """No answer at all (connection failed or timed out): retries cost the quota more."""
+        return not error.answered
+
+
+def connection_problem(error: BaseException) -> str:
+    """What went wrong reaching DynamoDB, in words that name no host, port or path."""
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return "the endpoint's host name could not be resolved"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        if isinstance(error.os_error, ConnectionRefusedError):
+            return "the connection was refused"
+        return "the connection could not be opened"
+    if isinstance(error, aiohttp.ServerDisconnectedError):
+        return "the connection was closed before a response arrived"
+    if isinstance(error, aiohttp.ClientPayloadError):
+        return "the response was cut short"
+    if isinstance(error, ConnectionResetError) or (
+        isinstance(error, aiohttp.ClientOSError) and error.errno == 104
+    ):
+        return "the connection was reset"
+    return "the connection failed"
+
+
+def unavailable(problem: str) -> DynamoDBError:
+    """The error a call gets when DynamoDB cannot be reached: `ServiceUnavailable`, 503."""
+    return DynamoDBError(
+        UNAVAILABLE, f"DynamoDB is unavailable: {problem}.", status=503, answered=False
+    )
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -288,12 +333,11 @@ class DynamoDBClient:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.region = region
-        self.endpoint = (endpoint or f"https://dynamodb.{region}.amazonaws.com").rstrip("/") + "/"
-        parts = urlsplit(self.endpoint)
-        default_port = {"http": 80, "https": 443}.get(parts.scheme)
-        self._host = parts.hostname or ""
-        if parts.port and parts.port != default_port:
-            self._host = f"{self._host}:{parts.port}"
+        self.endpoint = ""
+        self._host = ""
+        self.retarget(endpoint_url(region, endpoint))
+        self._unavailable: str | None = None
+        self._timeout_seconds = timeout_seconds
         self._credentials = credentials or BotocoreCredentials(
             allow_anonymous_local=endpoint is not None
         )
@@ -303,6 +347,23 @@ class DynamoDBClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._sleep = sleep
         self._session: aiohttp.ClientSession | None = None
+
+    def retarget(self, endpoint: str) -> None:
+        """Send every later call to `endpoint` (a restarted local engine), and accept calls
+        again after `mark_unavailable`."""
+        self.endpoint = endpoint.rstrip("/") + "/"
+        parts = urlsplit(self.endpoint)
+        default_port = {"http": 80, "https": 443}.get(parts.scheme)
+        host = parts.hostname or ""
+        if parts.port and parts.port != default_port:
+            host = f"{host}:{parts.port}"
+        self._host = host
+        self._unavailable = None
+
+    def mark_unavailable(self, problem: str) -> None:
+        """Fail every call (and every pending retry) at once with `ServiceUnavailable`,
+        saying `problem`, until `retarget` is called."""
+        self._unavailable = problem
 
     async def start(self) -> None:
         """Open the connection pool and resolve credentials once, off the event loop."""
@@ -322,14 +383,17 @@ class DynamoDBClient:
         spent = 0
         while True:
             attempt += 1
+            if self._unavailable is not None:
+                raise unavailable(self._unavailable)
             try:
                 result = await self._send(operation, body)
             except DynamoDBError as error:
-                timeout = error.code in ("ConnectionError", "RequestTimeout")
                 if not self.retry.retryable(error) or attempt >= self.retry.max_attempts:
+                    self._log_unreached(operation, error)
                     raise
-                cost = self.retry.quota.acquire(timeout=timeout)
+                cost = self.retry.quota.acquire(timeout=self.retry.unreached(error))
                 if not cost:
+                    self._log_unreached(operation, error)
                     raise
                 spent += cost
                 delay = self.retry.delay(attempt)
@@ -357,15 +421,30 @@ class DynamoDBClient:
                 status = response.status
                 request_id = response.headers.get("x-amzn-RequestId", "")
                 crc = response.headers.get("x-amz-crc32")
-        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+        except TimeoutError as exc:  # before ClientConnectionError: ServerTimeoutError is both
             raise DynamoDBError(
-                "ConnectionError", str(exc) or type(exc).__name__, status=0
+                TIMED_OUT,
+                f"DynamoDB did not answer within {self._timeout_seconds:g} s.",
+                status=0,
+                answered=False,
             ) from exc
-        except TimeoutError as exc:
-            raise DynamoDBError("RequestTimeout", "The request timed out.", status=0) from exc
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+            raise unavailable(connection_problem(exc)) from exc
         if crc is not None and crc.isdigit() and zlib.crc32(raw) & 0xFFFFFFFF != int(crc):
             raise DynamoDBError("CRC32CheckFailed", "Response checksum mismatch.", status=500)
         return parse_response(status, raw, request_id)
+
+    def _log_unreached(self, operation: str, error: DynamoDBError) -> None:
+        """The operator sees where the call went and why it failed; the client never does."""
+        if self.retry.unreached(error):
+            logger.warning(
+                "DynamoDB %s to %s failed: %s", operation, self.endpoint, error.__cause__ or error
+            )
+
+
+def endpoint_url(region: str, endpoint: str | None) -> str:
+    """The configured endpoint, else AWS's regional DynamoDB endpoint."""
+    return (endpoint or f"https://dynamodb.{region}.amazonaws.com").rstrip("/") + "/"
 
 
 def parse_response(status: int, raw: bytes, request_id: str) -> dict[str, Any]:

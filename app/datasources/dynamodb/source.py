@@ -16,8 +16,10 @@
       stream: {viewType: NEW_AND_OLD_IMAGES}
 ```
 
-Endpoint injection: whoever starts DynamoDB Local for the project sets
-`DynamoDBDataSource.endpoint` (or passes `endpoint=`) before `start()`; it wins over config.
+Endpoint injection: whoever starts DynamoDB Local for the project calls `use_local_engine`
+(or passes `endpoint=`); it wins over config. The engine's supervisor calls it again after a
+restart (a new port), and `engine_down` while the engine is gone, so calls fail fast with
+`DynamoDB:ServiceUnavailable` instead of waiting on retries.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from app.datasources.dynamodb.client import (
     CredentialSource,
     DynamoDBClient,
     RetryPolicy,
+    endpoint_url,
     static_credentials,
 )
 from app.datasources.dynamodb.conflicts import ConflictHandlers, no_handlers
@@ -74,7 +77,8 @@ class DynamoDBDataSource(BaseDataSource):
         self._tokens: TokenSealer | None = None
 
     def use_local_engine(self, endpoint: str, region: str) -> None:
-        """Point this data source at a DynamoDB Local started for it, before `start()`.
+        """Point this data source at a DynamoDB Local started for it: before `start()`, or
+        while serving once a restarted engine answers (calls are accepted again).
 
         Local engines get fixed credentials: the user's AWS credentials never leave for it,
         and DynamoDB Local 3 accepts only letters and digits in an access key.
@@ -82,6 +86,19 @@ class DynamoDBDataSource(BaseDataSource):
         self.endpoint = endpoint
         self.region = region
         self._credentials = static_credentials(Credentials(LOCAL_ACCESS_KEY, LOCAL_ACCESS_KEY))
+        if self._client is not None:
+            self._client.retarget(endpoint)
+
+    def engine_down(self, problem: str) -> None:
+        """The local engine behind this data source is gone: every call fails at once with
+        `DynamoDB:ServiceUnavailable` saying `problem`, until `use_local_engine`."""
+        if self._client is not None:
+            self._client.mark_unavailable(problem)
+
+    @property
+    def endpoint_url(self) -> str:
+        """Where calls go: the configured or injected endpoint, else AWS's regional one."""
+        return endpoint_url(self.region, self.endpoint)
 
     @property
     def client(self) -> DynamoDBClient:

@@ -221,3 +221,7 @@ class PubSub(Protocol):
     def subscriber_count(self, topic: str) -> int:
         """Subscriptions to `topic` open in this process."""
         ...
+
+    async def ping(self) -> bool:
+        """Whether the backend answers now (cheap, bounded by a short timeout): readiness."""
+        ...

@@ -53,6 +53,10 @@ class MemoryPubSub:
     def subscriber_count(self, topic: str) -> int:
         return len(self._topics.get(topic, ()))
 
+    async def ping(self) -> bool:
+        """Always up while open: there is nothing to reach."""
+        return not self._closed
+
     @property
     def topics(self) -> frozenset[str]:
         """Topics with at least one subscription; empty once every subscriber has left."""

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection, ConnectionPool
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
@@ -42,6 +43,7 @@ logger = logging.getLogger("strawsync.pubsub")
 
 CHANNEL_PREFIX: Final = "strawsync"
 SCHEMES: Final = frozenset({"redis", "rediss", "unix"})
+PROBE_TIMEOUT_SECONDS: Final = 1.0
 
 # What a lost or refused connection raises; anything else is a bug and is logged as one.
 _TRANSIENT: Final = (RedisError, OSError, TimeoutError)
@@ -115,6 +117,7 @@ class RedisPubSub:
             socket_timeout=connect_timeout,
             retry=Retry(NoBackoff(), 1),
         )
+        self._probe: Redis | None = None
         self._channels: dict[str, _Channel] = {}
         self._conn: AbstractConnection | None = None
         self._lock = asyncio.Lock()
@@ -150,6 +153,8 @@ class RedisPubSub:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._reader = None
         await self._client.aclose()
+        if self._probe is not None:
+            await self._probe.aclose()
 
     async def publish(self, topic: str, message: bytes | Mapping[str, Any]) -> None:
         data = encode_message(message)
@@ -161,6 +166,25 @@ class RedisPubSub:
     def subscribe(self, topic: str, *, maxsize: int | None = None) -> Subscription:
         size = self.maxsize if maxsize is None else maxsize
         return Subscription(topic, size, self._attach, self._detach)
+
+    async def ping(self) -> bool:
+        """Whether Redis answers PING within `PROBE_TIMEOUT_SECONDS`, asked on a connection of
+        its own (a frozen Redis must not stall publishing or the subscriber), for readiness."""
+        timeout = PROBE_TIMEOUT_SECONDS
+        if self._probe is None:
+            self._probe = Redis.from_url(
+                self.url,
+                protocol=2,
+                client_name=f"{CHANNEL_PREFIX}:{self.api}:probe",
+                socket_connect_timeout=timeout,
+                socket_timeout=timeout,
+                retry=AsyncRetry(NoBackoff(), 0),
+            )
+        try:
+            async with asyncio.timeout(timeout * 2):
+                return bool(await self._probe.ping())
+        except _TRANSIENT:
+            return False
 
     def subscriber_count(self, topic: str) -> int:
         entry = self._channels.get(self.channel(topic))
