@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest setup bench bench-templates bench-fanout clean
+.PHONY: run test lint typecheck pytest setup bench bench-templates bench-fanout bench-soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ bench-templates: $(STAMP)
 # (needs DynamoDB Local and redis-server: `make setup`).
 bench-fanout: $(STAMP)
 	$(BIN)/python -m benchmarks.fanout $(ARGS)
+
+# 60 s of mixed load (HTTP queries and mutations, 200 AppSync subscribers) with the server's RSS
+# and open files sampled every 5 s; not part of `make test` (needs DynamoDB Local: `make setup`).
+bench-soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
