@@ -103,7 +103,7 @@ def _argument(value: Any) -> Any:
     if isinstance(value, _PLAIN):
         return value
     if isinstance(value, Frame) and value.opcode in DATA_OPCODES:
-        return f"{value.opcode.name} [{len(value.data)} bytes]"
+        return f"{value.opcode.name} {REDACTED} [{len(value.data)} bytes]"
     text = value if isinstance(value, str) else str(value)
     cleaned = redact(text)
     return value if cleaned == text else cleaned
