@@ -279,6 +279,7 @@ async def soak(server: servers.Server, api_key: str, args: argparse.Namespace) -
             limits=limits,
         ) as http:
             for n in range(5):  # a few events for the queries to read
+                load.sent += 1
                 await _one(http, load, n, "create")
             load_started = time.monotonic()
             until = load_started + args.seconds
