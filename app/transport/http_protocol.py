@@ -16,6 +16,11 @@ in front of AppSync does (CloudFront and ALB close idle connections and answer 4
 A phase's deadline does not move while the phase lasts, so trickling bytes gains nothing. No
 deadline runs while the app works on a request, and none after a WebSocket upgrade (the
 WebSocket protocols have their own).
+
+Request headers are also bounded in size, as h11 bounds them (16 KiB, uvicorn's
+`h11_max_incomplete_event_size`): httptools has no bound of its own, so a fast client could
+otherwise send megabytes of headers within the deadline. Over it, httptools answers 431
+Request Header Fields Too Large; h11 answers 400.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
 import h11
+from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
@@ -126,9 +132,19 @@ class RequestDeadlines:
         )
         transport.close()
 
+    def refuse(self, status: bytes, message: str) -> None:
+        """Answer `status` (`431 Request Header Fields Too Large`) and close."""
+        if self._transport is not None and not self._transport.is_closing():
+            self._send(self._transport, status, message)
+            self._transport.close()
+        self.stop()
+
     def _send_408(self, transport: asyncio.Transport, message: str) -> None:
+        self._send(transport, b"408 Request Timeout", message)
+
+    def _send(self, transport: asyncio.Transport, status: bytes, message: str) -> None:
         body = message.encode()
-        lines = [b"HTTP/1.1 408 Request Timeout"]
+        lines = [b"HTTP/1.1 " + status]
         lines += [name + b": " + value for name, value in self._state.default_headers]
         lines += [
             b"content-type: text/plain; charset=utf-8",
@@ -196,6 +212,10 @@ def _httptools_protocol() -> type[asyncio.Protocol]:
             super().__init__(*args, **kwargs)
             self._deadlines = RequestDeadlines(self.timeouts, self.loop, self.server_state)
             self._parsing: Phase | None = None
+            self._header_bytes = 0
+            self._max_header_bytes = (
+                self.config.h11_max_incomplete_event_size or DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
+            )
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -207,12 +227,21 @@ def _httptools_protocol() -> type[asyncio.Protocol]:
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
+            before_body = self._parsing is not Phase.BODY
             super().data_received(data)
+            if before_body and self._parsing is Phase.HEADERS:
+                self._header_bytes += len(data)
+                if self._header_bytes > self._max_header_bytes:
+                    self._deadlines.refuse(
+                        b"431 Request Header Fields Too Large", "Request headers are too large."
+                    )
+                    return
             self._track()
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self._parsing = Phase.HEADERS
+            self._header_bytes = 0
 
         def on_headers_complete(self) -> None:
             self._parsing = Phase.BODY

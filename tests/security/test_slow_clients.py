@@ -248,3 +248,22 @@ async def test_hundreds_of_stalled_connections_neither_block_nor_stay(server: Se
     assert sum(received.startswith(b"HTTP/1.1 408 ") for received, _ in closings) == len(
         [i for i in range(STALLED_CONNECTIONS) if openings[i % len(openings)]]
     )
+
+
+@pytest.mark.parametrize("padding", [12 * 1024, 20 * 1024])
+async def test_incomplete_request_headers_are_bounded_in_size(server: Server, padding: int) -> None:
+    """Headers still arriving may hold 16 KiB, as h11 allows: more gets 431 (httptools) or
+    400 (h11) as soon as it arrives, not a 408 at the deadline."""
+    reader, writer = await open_connection(server)
+    head = request_head(keep_alive=False)
+    writer.write(head[:-2] + b"x-padding: " + b"a" * padding)
+    if padding < 16 * 1024:
+        await asyncio.sleep(HEADER_DEADLINE / 4)
+        writer.write(b"\r\n\r\n" + BODY)
+    received, _ = await until_closed(reader)
+    writer.close()
+    status = int(received.split(b" ", 2)[1])
+    if padding < 16 * 1024:
+        assert status == 200, received
+    else:
+        assert status in (400, 431), received
