@@ -166,7 +166,7 @@ class Supervisor:
             watched.last_exit = ended
             delay = self._backoff.after(delay, uptime)
             logger.error(
-                "%s exited unexpectedly (%s) after %.1f s; restarting in %.1f s. "
+                "%s exited unexpectedly (%s) after %.1f s; restarting in %.3g s. "
                 "Its output ends with:\n%s",
                 engine.name,
                 ended.describe(),
@@ -190,12 +190,12 @@ class Supervisor:
             except EngineError as error:
                 delay = self._backoff.after(delay, 0.0)
                 logger.error(
-                    "%s did not restart: %s; next attempt in %.1f s", engine.name, error, delay
+                    "%s did not restart: %s; next attempt in %.3g s", engine.name, error, delay
                 )
                 continue
             except Exception:
                 delay = self._backoff.after(delay, 0.0)
-                logger.exception("%s did not restart; next attempt in %.1f s", engine.name, delay)
+                logger.exception("%s did not restart; next attempt in %.3g s", engine.name, delay)
                 continue
             watched.restarts += 1
             watched.started_at = self._clock()

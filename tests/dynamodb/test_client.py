@@ -335,3 +335,64 @@ async def test_throttled_batch_get_reports_every_key_unprocessed(
         "data": {posts_table: [None]},
         "unprocessedKeys": {posts_table: [{"id": "a"}]},
     }
+
+
+# ------------------------------------------------------- unreachable: typed, and no address
+
+
+async def test_a_failed_name_lookup_names_no_host() -> None:
+    sleeps = Sleeps()
+    client = await client_for("http://dynamodb.strawsync-test.invalid", sleeps)
+    try:
+        with pytest.raises(DynamoDBError) as caught:
+            await client.call("ListTables", {})
+    finally:
+        await client.close()
+    assert caught.value.code == "ServiceUnavailable"
+    assert caught.value.message == (
+        "DynamoDB is unavailable: the endpoint's host name could not be resolved."
+    )
+    assert len(sleeps.delays) == 3
+
+
+async def test_a_timeout_names_no_address(fake: FaultProxy) -> None:
+    fake.faults.append(Fault(99, delay=5.0))
+    sleeps = Sleeps()
+    client = DynamoDBClient(
+        region="us-east-1",
+        endpoint=fake.url,
+        credentials=LOCAL_CREDENTIALS,
+        retry=RetryPolicy(random=lambda: 0.0),
+        timeout_seconds=0.2,
+        sleep=sleeps,
+    )
+    await client.start()
+    try:
+        with pytest.raises(DynamoDBError) as caught:
+            await client.call("ListTables", {})
+    finally:
+        await client.close()
+    assert caught.value.code == "RequestTimeout"
+    assert caught.value.message == "DynamoDB did not answer within 0.2 s."
+    assert len(sleeps.delays) == 3
+
+
+async def test_an_engine_that_is_down_fails_calls_at_once(
+    fake: FaultProxy, make_source: Source, posts_table: str
+) -> None:
+    """What the supervisor does while DynamoDB Local restarts: no attempt leaves the client,
+    the error is typed, then `use_local_engine` (the restarted engine) opens it again."""
+    source = await make_source(posts_table, endpoint=fake.url)
+    request = {"version": "2018-05-29", "operation": "GetItem", "key": {"id": {"S": "x"}}}
+    source.engine_down("the local engine is restarting")
+    with pytest.raises(DataSourceError) as caught:
+        await source.invoke(invocation(request))
+    assert caught.value.error_type == "DynamoDB:ServiceUnavailable"
+    assert caught.value.message == (
+        "DynamoDB is unavailable: the local engine is restarting. "
+        "(Service: DynamoDb, Status Code: 503, Request ID: none)"
+    )
+    assert fake.attempts == []
+    source.use_local_engine(fake.url, "us-east-1")
+    assert await source.invoke(invocation(request)) is None
+    assert len(fake.attempts) == 1
