@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from app.execution.budget import ResolverBudget
 from app.execution.errors import LocatedTemplateError
 from app.templates.api import ExtensionCall
 
@@ -22,7 +23,8 @@ class RequestContext:
     real-time layer (subscription filters, invalidations).
     `headers` is AppSync's `$ctx.request.headers`: lower-case names, repeated headers as
     lists, no `cookie`. `principal` (who is calling), `identity` (`$ctx.identity`) and
-    `auth_type` are set by the auth layer with `authorize`.
+    `auth_type` are set by the auth layer with `authorize`. `resolvers` counts the resolver
+    invocations of the running operation (set by the executor).
     """
 
     request_id: str
@@ -36,6 +38,7 @@ class RequestContext:
     appended_errors: list[LocatedTemplateError] = field(default_factory=list)
     extension_calls: list[ExtensionCall] = field(default_factory=list)
     per_request: dict[Any, Any] = field(default_factory=dict)
+    resolvers: ResolverBudget | None = None
     _headers: dict[str, Any] | None = None
 
     def authorize(self, principal: Principal | None) -> None:
@@ -44,6 +47,11 @@ class RequestContext:
         if principal is not None:
             self.identity = dict(principal.identity) if principal.identity is not None else None
             self.auth_type = principal.auth_type.value
+
+    def count_resolver(self) -> None:
+        """One resolver invocation; raises ResolverLimitReached past the request's limit."""
+        if self.resolvers is not None:
+            self.resolvers.spend()
 
     @property
     def headers(self) -> dict[str, Any]:

@@ -23,6 +23,8 @@ VALIDATION_ERROR = "ValidationError"
 INVALID_SYNTAX = "InvalidSyntax"
 MALFORMED_REQUEST = "MalformedHttpRequestException"
 UNAUTHORIZED = "Unauthorized"
+EXECUTION_TIMEOUT = "ExecutionTimeout"
+UNSUPPORTED_OPERATION = "UnsupportedOperation"
 
 
 class FieldError(Exception):
@@ -92,8 +94,14 @@ def _completion_error(error: BaseException) -> bool:
     return frame is not None and "graphql" in frame.tb_frame.f_globals.get("__name__", "")
 
 
+def typed_error(message: str, error_type: str) -> GraphQLError:
+    """A request-level GraphQL error with its own `errorType` (a limit, a timeout)."""
+    return GraphQLError(message, extensions={"errorType": error_type})
+
+
 def format_graphql_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
-    """One graphql-core error in AppSync's shape."""
+    """One graphql-core error in AppSync's shape; an `errorType` in the error's extensions
+    (set by Strawsync for limits and timeouts) is kept."""
     locations = _locations((loc.line, loc.column) for loc in error.locations or ())
     original = error.original_error
     if isinstance(original, FieldError):
@@ -106,7 +114,10 @@ def format_graphql_error(error: GraphQLError, request_id: str) -> dict[str, Any]
             error_info=original.error_info,
         )
     if original is None or isinstance(original, GraphQLError) or _completion_error(original):
-        if isinstance(error, GraphQLSyntaxError):
+        typed = error.extensions.get("errorType") if error.extensions else None
+        if isinstance(typed, str):
+            error_type: str | None = typed
+        elif isinstance(error, GraphQLSyntaxError):
             error_type = INVALID_SYNTAX
         elif error.path is None:
             error_type = VALIDATION_ERROR

@@ -1,0 +1,1 @@
+"""Strawsync's own validation rules, one per module, as graphql-core lays out its rules."""
