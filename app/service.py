@@ -99,6 +99,8 @@ class Service:
         for data_source in self.data_sources.values():
             with contextlib.suppress(Exception):
                 await data_source.close()
+        with contextlib.suppress(Exception):
+            await self.executor.close()
         await self.engines.stop()
 
 
@@ -140,7 +142,9 @@ def build_service(
         default_denies=denies_by_default(definition.auth),
     )
     guard_fields(graphql_schema(schema), rules, _principal_of)
-    executor = Executor(graphql_schema(schema))
+    executor = Executor(
+        graphql_schema(schema), limits=definition.limits, exposure=definition.exposure
+    )
     pubsub = create_pubsub(
         pubsub_url, api=definition.name, maxsize=definition.limits.max_pending_messages
     )

@@ -4,35 +4,63 @@ The HTTP transport runs operations here rather than through `strawberry.Schema.e
 Strawberry's per-request extension machinery cost more than the whole resolver runtime
 on a small query (see benchmarks/README.md). Parsing and validation results are cached per
 query text in a bounded LRU owned by the executor, as Strawberry's ParserCache and
-ValidationCache do.
+ValidationCache do, so the cost caps (app/execution/limits.py) are checked once per
+distinct query. Documents longer than `inline_chars` are checked in a worker process
+(app/execution/validation_worker.py) so that no document holds the event loop for long.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from types import CoroutineType
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from graphql import (
-    ASTValidationRule,
     DocumentNode,
     ExecutionResult,
-    GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    Source,
     execute,
     get_operation_ast,
-    parse,
-    specified_rules,
-    validate,
 )
 
+from app.execution.budget import RESOLVER_LIMIT_REACHED, ResolverBudget, limit_message
+from app.execution.context import RequestContext
+from app.execution.errors import INTERNAL_FAILURE, typed_error
+from app.execution.limits import DocumentLimits
+from app.execution.validation import (
+    MAX_TOKENS,
+    DocumentCheck,
+    Prepared,
+    ValidationSettings,
+)
+from app.execution.validation_worker import (
+    VALIDATION_TIMEOUT,
+    ValidationTimeout,
+    ValidationWorker,
+    WorkerFailed,
+)
+
+if TYPE_CHECKING:
+    from app.definition.model import Exposure, Limits
+
+__all__ = ["MAX_TOKENS", "Executor", "OperationNotAllowed", "Outcome", "Prepared"]
+
 DEFAULT_CACHE_SIZE = 1024
-MAX_TOKENS = 15_000  # AppSync's query length limit, in tokens
+LARGE_CACHE_SIZE = 16
+"""Large documents kept parsed; each can take a few MB."""
+INLINE_CHARS = 1536
+"""Longer documents are validated in the worker process. At 2 KB the costliest shapes
+measured took 20-35 ms to parse and validate on the event loop; at 4 KB, up to 340 ms."""
+VALIDATION_TIME_LIMIT = 5.0
+"""Seconds the worker may spend on one document (the costliest shape within the default
+caps takes about 2 s on a loaded 2-core machine)."""
 
 
 class OperationNotAllowed(Exception):
@@ -54,15 +82,6 @@ class Outcome:
     operation: OperationDefinitionNode | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A parsed and validated document, or the errors that stopped it."""
-
-    document: DocumentNode | None
-    errors: tuple[GraphQLError, ...]
-    syntax_error: bool = False
-
-
 def is_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
     return type(value) is CoroutineType or (
         not isinstance(value, str | int | float | bool | dict | list | type(None))
@@ -70,29 +89,87 @@ def is_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
     )
 
 
+def validation_settings(limits: Limits | None, exposure: Exposure | None) -> ValidationSettings:
+    """What documents are checked against, from the API's limits and exposure settings."""
+    caps = DocumentLimits()
+    if limits is not None:
+        caps = DocumentLimits(
+            max_depth=limits.max_query_depth,
+            max_aliases=limits.max_aliases,
+            max_directives_per_location=limits.max_directives_per_location,
+            max_fields=limits.max_fields,
+        )
+    if exposure is None:
+        return ValidationSettings(caps)
+    return ValidationSettings(
+        caps, introspection=exposure.introspection, field_suggestions=exposure.field_suggestions
+    )
+
+
 class Executor:
-    """Runs operations against one graphql-core schema."""
+    """Runs operations against one graphql-core schema.
+
+    `limits` are the API's request limits (the cost caps and the resolver count; none when
+    omitted), `exposure` what it shows (introspection, field suggestions).
+    """
 
     def __init__(
         self,
         schema: GraphQLSchema,
         *,
-        rules: Sequence[type[ASTValidationRule]] = specified_rules,
+        limits: Limits | None = None,
+        exposure: Exposure | None = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        inline_chars: int = INLINE_CHARS,
+        validation_time_limit: float = VALIDATION_TIME_LIMIT,
     ) -> None:
         self.schema = schema
-        self._rules = tuple(rules)
-        self.prepare: Callable[[str], Prepared] = lru_cache(maxsize=cache_size)(self._prepare)
+        self._settings = validation_settings(limits, exposure)
+        self._check = DocumentCheck(schema, self._settings)
+        max_resolvers = limits.max_resolvers_per_request if limits is not None else None
+        self._max_resolvers = max_resolvers
+        self._inline_chars = inline_chars
+        self._time_limit = validation_time_limit
+        self._large: OrderedDict[str, Prepared] = OrderedDict()
+        self._worker: ValidationWorker | None = None
+        self.prepare: Callable[[str], Prepared] = lru_cache(maxsize=cache_size)(self._check.check)
+        """Parse and validate on the calling thread (cached): for small documents, and for
+        callers that cannot wait. `prepare_document` offloads large ones."""
 
-    def _prepare(self, query: str) -> Prepared:
+    async def prepare_document(self, query: str) -> Prepared:
+        """The parsed and validated document (or its errors), without blocking the loop."""
+        if len(query) <= self._inline_chars:
+            return self.prepare(query)
+        prepared = self._large.get(query)
+        if prepared is not None:
+            self._large.move_to_end(query)
+            return prepared
+        prepared = await self._prepare_large(query)
+        self._large[query] = prepared
+        if len(self._large) > LARGE_CACHE_SIZE:
+            self._large.popitem(last=False)
+        return prepared
+
+    async def _prepare_large(self, query: str) -> Prepared:
+        if self._worker is None:
+            self._worker = ValidationWorker(self.schema, self._settings, self._time_limit)
         try:
-            document = parse(query, max_tokens=MAX_TOKENS)
-        except GraphQLError as error:
-            return Prepared(None, (error,), syntax_error=True)
-        errors = validate(self.schema, document, self._rules)
-        if errors:
-            return Prepared(None, tuple(errors))
-        return Prepared(document, ())
+            verdict = await self._worker.check(query)
+        except ValidationTimeout as exc:
+            return Prepared(None, (typed_error(str(exc), VALIDATION_TIMEOUT),))
+        except WorkerFailed:
+            error = typed_error("The document could not be validated; try again.", INTERNAL_FAILURE)
+            return Prepared(None, (error,))
+        if verdict.errors:
+            source = Source(query)
+            errors = tuple(e.rebuild(source, verdict.syntax_error) for e in verdict.errors)
+            return Prepared(None, errors, verdict.syntax_error)
+        return self._check.parse(query)
+
+    async def close(self) -> None:
+        """Stop the validation worker, if one was started."""
+        if self._worker is not None:
+            await self._worker.close()
 
     async def execute(
         self,
@@ -108,12 +185,15 @@ class Executor:
         Raises OperationNotAllowed before executing anything when the operation's type is
         not in `allowed`.
         """
-        prepared = self.prepare(query)
+        prepared = await self.prepare_document(query)
         if prepared.document is None:
             return Outcome(ExecutionResult(None, list(prepared.errors)), prepared.syntax_error)
         operation = get_operation_ast(prepared.document, operation_name)
         if operation is not None and operation.operation not in allowed:
             raise OperationNotAllowed(operation.operation)
+        budget = None
+        if self._max_resolvers is not None and isinstance(context, RequestContext):
+            budget = context.resolvers = ResolverBudget(self._max_resolvers)
         result = execute(
             self.schema,
             prepared.document,
@@ -125,4 +205,7 @@ class Executor:
         if is_awaitable(result):
             result = await result
         assert isinstance(result, ExecutionResult)
+        if budget is not None and budget.exceeded:
+            refused = typed_error(limit_message(budget.limit), RESOLVER_LIMIT_REACHED)
+            result = ExecutionResult(None, [refused])
         return Outcome(result, False, prepared.document, operation)

@@ -260,7 +260,7 @@ class SubscriptionEngine:
 
         Raises `NotASubscription` for a query or a mutation.
         """
-        prepared = self._executor.prepare(query)
+        prepared = await self._executor.prepare_document(query)
         if prepared.document is None:
             return ExecutionResult(None, list(prepared.errors))
         document = prepared.document

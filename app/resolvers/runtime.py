@@ -69,6 +69,7 @@ class ResolverRuntime:
             source: Any, info: GraphQLResolveInfo[Any], arguments: dict[str, Any]
         ) -> Any:
             request: RequestContext = info.context
+            request.count_resolver()
             field_info: dict[str, Any] = {
                 "fieldName": field_name,
                 "parentTypeName": type_name,

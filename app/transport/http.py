@@ -1,13 +1,14 @@
 """GraphQL over HTTP with AppSync's status codes and error shapes.
 
-POST (JSON) runs any operation; GET runs queries only. Bodies that are empty or not a
-GraphQL request get 400 `MalformedHttpRequestException`, as AppSync answers; GraphQL
-validation and field errors come back with 200 and `errors[]`.
+POST (JSON) runs queries and mutations; GET runs queries only, and only while the API's
+`getQueries` exposure setting is on (405 otherwise). Subscriptions run only over the
+real-time WebSocket endpoints, as on AppSync (400 `UnsupportedOperation`). Bodies that are
+empty or not a GraphQL request get 400 `MalformedHttpRequestException`, as AppSync answers;
+GraphQL validation and field errors come back with 200 and `errors[]`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from typing import Any
@@ -23,6 +24,7 @@ from app.execution.context import RequestContext
 from app.execution.errors import (
     INTERNAL_FAILURE,
     MALFORMED_REQUEST,
+    UNSUPPORTED_OPERATION,
     format_appended_error,
     format_graphql_error,
     request_error,
@@ -107,7 +109,7 @@ class GraphQLEndpoint:
     def __init__(self, service: Service, graphiql: str | None) -> None:
         self.service = service
         self.graphiql = graphiql
-        self.timeout = service.definition.limits.request_timeout_seconds
+        self.get_queries = service.definition.exposure.get_queries
 
     async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request as a plain ASGI app (the hot path skips Starlette's router)."""
@@ -130,6 +132,8 @@ class GraphQLEndpoint:
             if request.method == "GET":
                 if self.graphiql is not None and wants_html(request):
                     return HTMLResponse(self.graphiql)
+                if not self.get_queries:
+                    raise BadRequest("GET queries are disabled for this API; use POST.", 405)
                 body = b""
             elif request.method == "POST":
                 body = await request.body()
@@ -166,9 +170,12 @@ class GraphQLEndpoint:
                 payload, status, request_id, **{ERROR_TYPE_HEADER: failure.error_type}
             )
         except BadRequest as exc:
-            headers = {"allow": "GET, POST"} if exc.status == 405 else {}
+            headers = {"allow": self._allowed_methods()} if exc.status == 405 else {}
             payload = {"errors": [request_error(exc.message, exc.error_type)]}
             return json_response(payload, exc.status, request_id, **headers)
+
+    def _allowed_methods(self) -> str:
+        return "GET, POST" if self.get_queries or self.graphiql is not None else "POST"
 
     async def _authenticate(
         self,
@@ -216,24 +223,22 @@ class GraphQLEndpoint:
         )
         context.authorize(principal)
         try:
-            async with asyncio.timeout(self.timeout):
-                outcome = await run_operation(
-                    self.service,
-                    query,
-                    variables=variables,
-                    operation_name=operation_name,
-                    context=context,
-                    allowed=allowed,
-                )
-        except OperationNotAllowed:
+            outcome = await run_operation(
+                self.service,
+                query,
+                variables=variables,
+                operation_name=operation_name,
+                context=context,
+                allowed=allowed,
+            )
+        except OperationNotAllowed as refused:
+            if refused.operation is OperationType.SUBSCRIPTION:
+                raise BadRequest(
+                    "Subscriptions are only supported over the real-time WebSocket endpoint.",
+                    400,
+                    UNSUPPORTED_OPERATION,
+                ) from None
             raise BadRequest("Mutations are not allowed over GET; use POST.", 405) from None
-        except TimeoutError:
-            logger.warning("[%s] request timed out after %ss", request_id, self.timeout)
-            timed_out = {
-                "data": None,
-                "errors": [request_error("Execution timed out.", "ExecutionTimeout")],
-            }
-            return json_response(timed_out, 200, request_id)
         result = outcome.result
         errors = [format_graphql_error(error, request_id) for error in result.errors or ()]
         errors.extend(format_appended_error(error) for error in context.appended_errors)
