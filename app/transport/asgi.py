@@ -106,7 +106,7 @@ def create_app(service: Service, *, graphiql: bool = True) -> StrawsyncApp:
 
     async def index(request: Request) -> Response:
         if page is None:
-            return JSONResponse({"detail": "GraphiQL is disabled"}, status_code=404)
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
         return HTMLResponse(page)
 
     async def health(request: Request) -> Response:
