@@ -65,8 +65,10 @@ from app.templates.util.extensions import (
 
 logger = logging.getLogger("strawsync.realtime")
 
-RENDER_CACHE_SIZE: Final = 4096
-"""Renderings kept (per message and distinct query); a miss only costs a re-render."""
+RENDER_CACHE_SIZE: Final = 1024
+"""Renderings kept (per message and distinct query); a miss only costs a re-render. Sharing
+needs an entry only while one message fans out, so the cap is kept small: it is the memory a
+steady stream of events holds (about 1,024 x the event's size, reached after 1,024 events)."""
 
 
 class NotASubscription(Exception):
