@@ -33,6 +33,7 @@ from app.templates.vtl import VtlEngine
 from tests.auth.support_jwt import TestKey, cognito_claims, jwks, make_key, token
 from tests.support.projects import write_project
 from tests.support.server import RunningServer, serve
+from tests.support.sockets import receive
 
 COGNITO, API_KEY = AuthType.AMAZON_COGNITO_USER_POOLS, AuthType.API_KEY
 REGION = "us-east-1"
@@ -265,15 +266,6 @@ def test_http_a_field_without_a_directive_follows_the_default_action(
             assert error_kinds(mutation) == [unauthorized("postOpen", "Mutation")]
         else:
             assert mutation == {"data": {"postOpen": {"id": "1"}}}
-
-
-async def receive(websocket: ClientConnection) -> dict[str, Any]:
-    """The next message other than a keep-alive."""
-    async with asyncio.timeout(WAIT):
-        while True:
-            message: dict[str, Any] = orjson.loads(await websocket.recv())
-            if message.get("type") != "ka":
-                return message
 
 
 @asynccontextmanager

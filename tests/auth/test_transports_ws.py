@@ -32,6 +32,7 @@ from tests.auth.support_transports import (
     AllModesApi,
     all_modes_api,
 )
+from tests.support.sockets import receive, send
 
 WAIT = 10.0  # seconds; bounds every wait
 RETRY = 0.2  # seconds between publications while a gql subscription may not listen yet
@@ -126,19 +127,6 @@ BAD_HANDSHAKES: dict[str, tuple[Header, str]] = {
 def header_url(api: AllModesApi, header: dict[str, str]) -> str:
     encoded = base64.b64encode(orjson.dumps(header)).decode()
     return f"{ws_url(api)}?header={encoded}&payload=e30="
-
-
-async def receive(websocket: ClientConnection) -> dict[str, Any]:
-    """The next message other than a keep-alive."""
-    async with asyncio.timeout(WAIT):
-        while True:
-            message: dict[str, Any] = orjson.loads(await websocket.recv())
-            if message.get("type") != "ka":
-                return message
-
-
-async def send(websocket: ClientConnection, message: dict[str, Any]) -> None:
-    await websocket.send(orjson.dumps(message).decode())
 
 
 async def closed(websocket: ClientConnection) -> int:

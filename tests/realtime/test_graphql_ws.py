@@ -27,6 +27,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from tests.support.server import RunningServer, serve
+from tests.support.sockets import receive, send
 
 PROJECT = Path(__file__).parents[1] / "projects" / "realtime_api"
 WAIT = 10.0  # seconds; a bound so a lost frame fails the test instead of hanging it
@@ -219,19 +220,6 @@ async def test_errors_carry_appsync_error_types(server: RunningServer) -> None:
 
 
 # graphql-transport-ws as GraphiQL speaks it, raw ---------------------------------------------
-
-
-async def receive(websocket: ClientConnection) -> dict[str, Any]:
-    """The next message other than a legacy `ka`."""
-    async with asyncio.timeout(WAIT):
-        while True:
-            message: dict[str, Any] = orjson.loads(await websocket.recv())
-            if message.get("type") != "ka":
-                return message
-
-
-async def send(websocket: ClientConnection, message: dict[str, Any]) -> None:
-    await websocket.send(orjson.dumps(message).decode())
 
 
 async def until_next(

@@ -34,6 +34,7 @@ from app.schema.sdl import load_sdl
 from tests.auth.support_jwt import TestKey, cognito_claims, jwks, make_key, token
 from tests.support.projects import write_project
 from tests.support.server import RunningServer, serve
+from tests.support.sockets import receive, send
 
 WAIT = 10.0  # seconds; bounds every wait
 RETRY = 0.2  # seconds between publications while subscriptions may not listen yet
@@ -283,19 +284,6 @@ def shaped_errors(payload: dict[str, Any]) -> list[Any]:
         )
         for error in payload.get("errors", [])
     )
-
-
-async def receive(websocket: ClientConnection) -> dict[str, Any]:
-    """The next message other than a keep-alive."""
-    async with asyncio.timeout(WAIT):
-        while True:
-            message: dict[str, Any] = orjson.loads(await websocket.recv())
-            if message.get("type") != "ka":
-                return message
-
-
-async def send(websocket: ClientConnection, message: dict[str, Any]) -> None:
-    await websocket.send(orjson.dumps(message).decode())
 
 
 @asynccontextmanager

@@ -5,7 +5,6 @@ and base64/base64url-encoded, and for every SigV4 signature."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import functools
 import io
@@ -38,6 +37,7 @@ from tests.auth.support_transports import (
     all_modes_api,
 )
 from tests.support.server import serve
+from tests.support.sockets import receive, send
 
 WAIT = 10.0
 GRAPHQL_WS = Subprotocol("graphql-ws")
@@ -189,18 +189,6 @@ def test_http(debug_api: tuple[AllModesApi, Secrets]) -> None:
 def header_url(api: AllModesApi, header: dict[str, str], secrets: Secrets, label: str) -> str:
     encoded = secrets.add(f"{label} header=", base64.b64encode(orjson.dumps(header)).decode())
     return f"{api.server.url.replace('http://', 'ws://', 1)}/graphql?header={encoded}&payload=e30="
-
-
-async def receive(websocket: ClientConnection) -> dict[str, Any]:
-    async with asyncio.timeout(WAIT):
-        while True:
-            message: dict[str, Any] = orjson.loads(await websocket.recv())
-            if message.get("type") != "ka":
-                return message
-
-
-async def send(websocket: ClientConnection, message: dict[str, Any]) -> None:
-    await websocket.send(orjson.dumps(message).decode())
 
 
 @asynccontextmanager

@@ -32,7 +32,8 @@ from tests.auth.support_transports import (
     AllModesApi,
     all_modes_api,
 )
-from tests.security.support_sockets import (
+from tests.support.server import serve
+from tests.support.sockets import (
     WAIT,
     appsync,
     appsync_start,
@@ -43,7 +44,6 @@ from tests.security.support_sockets import (
     still_open,
     transport_ws,
 )
-from tests.support.server import serve
 
 STRAWSYNC = Path(sys.executable).with_name("strawsync")
 """The installed command line, as an operator runs it."""

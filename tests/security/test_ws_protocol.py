@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.security.support_project import SUBSCRIBE, SocketsApi, sockets_api
-from tests.security.support_sockets import (
+from tests.support.sockets import (
     appsync,
     appsync_start,
     closed,

@@ -14,7 +14,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection
 
 from tests.security.support_project import SUBSCRIBE, SocketsApi, sockets_api
-from tests.security.support_sockets import (
+from tests.support.sockets import (
     appsync,
     appsync_start,
     closed,

@@ -1,4 +1,4 @@
-"""Raw clients for the three WebSocket protocols, for the security tests: AppSync's real-time
+"""Raw clients for the three WebSocket protocols, shared by the tests: AppSync's real-time
 protocol (`graphql-ws` subprotocol with a `header` query parameter), graphql-transport-ws and
 the legacy graphql-ws protocol. Every wait is bounded by `WAIT`."""
 
