@@ -122,6 +122,7 @@ class _Loader(SettingsLoader):
             evaluate_endpoint=bool(values.get("evaluateEndpoint", False)),
             profile=profile,
             exposure=self._load_exposure(doc, values, profile),
+            lambda_settings=self._load_lambda(doc, values),
         )
 
     def _yaml_files(self, directory: Path, *, skip: str | None = None) -> list[Path]:

@@ -170,6 +170,17 @@ class Limits:
     close_timeout_seconds: float = 5.0
 
 
+@dataclass(frozen=True, slots=True)
+class LambdaSettings:
+    """`lambda:` in strawsync.yaml: the account-wide concurrency pool local functions share,
+    as on AWS Lambda (1,000 by default, 100 of them always left to unreserved functions)."""
+
+    account_concurrency: int = 1000
+    unreserved_minimum: int = 100
+    idle_worker_seconds: float = 300.0
+    """A warm worker that served nothing for this long is stopped."""
+
+
 class Profile(StrEnum):
     """`profile` in strawsync.yaml: what a served API exposes unless a setting says otherwise."""
 
@@ -220,3 +231,4 @@ class ApiDefinition:
     evaluate_endpoint: bool = False
     profile: Profile = Profile.DEVELOPMENT
     exposure: Exposure = field(default_factory=Exposure)
+    lambda_settings: LambdaSettings = field(default_factory=LambdaSettings)

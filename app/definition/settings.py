@@ -14,6 +14,7 @@ from app.definition.model import (
     AuthType,
     DataSourceDef,
     Exposure,
+    LambdaSettings,
     Limits,
     Origin,
     Profile,
@@ -36,8 +37,14 @@ _SETTINGS_KEYS = frozenset(
         "fieldSuggestions",
         "graphiql",
         "getQueries",
+        "lambda",
     }
 )
+_LAMBDA_KEYS = {
+    "accountConcurrency": "account_concurrency",
+    "unreservedMinimum": "unreserved_minimum",
+    "idleWorkerSeconds": "idle_worker_seconds",
+}
 _EXPOSURE_KEYS = {
     "introspection": "introspection",
     "fieldSuggestions": "field_suggestions",
@@ -153,6 +160,27 @@ class SettingsLoader(Reporter):
             else:
                 kwargs[attr] = value
         return Limits(**kwargs)
+
+    def _load_lambda(self, doc: YamlDocument, values: Mapping[str, Any]) -> LambdaSettings:
+        raw = values.get("lambda") or {}
+        if not isinstance(raw, dict):
+            self._at(doc, "'lambda' must be a mapping", "lambda")
+            return LambdaSettings()
+        kwargs: dict[str, Any] = {}
+        for key, value in raw.items():
+            attr = _LAMBDA_KEYS.get(key)
+            if attr is None:
+                self._at(doc, f"unknown lambda setting '{key}'", "lambda", key)
+            elif not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                self._at(doc, f"lambda setting '{key}' must be a number >= 0", "lambda", key)
+            elif attr != "idle_worker_seconds" and not isinstance(value, int):
+                self._at(doc, f"lambda setting '{key}' must be a whole number", "lambda", key)
+            else:
+                kwargs[attr] = value
+        settings = LambdaSettings(**kwargs)
+        if settings.unreserved_minimum > settings.account_concurrency:
+            self._at(doc, "'unreservedMinimum' cannot exceed 'accountConcurrency'", "lambda")
+        return settings
 
     def _load_profile(self, doc: YamlDocument, values: Mapping[str, Any]) -> Profile:
         raw = values.get("profile", Profile.DEVELOPMENT.value)

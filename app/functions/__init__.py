@@ -1,0 +1,1 @@
+"""Lambda functions: the contract every Lambda use calls (`base`), and the local runtime."""
