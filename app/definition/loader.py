@@ -43,6 +43,9 @@ FUNCTIONS_DIR = "functions"
 TEMPLATES_DIR = "mapping_templates"
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 
+LAMBDA_DATA_SOURCE = "AWS_LAMBDA"
+"""Resolvers and functions on this data source type may omit their templates (direct Lambda)."""
+
 DEFAULT_BEFORE_TEMPLATE = "{}"
 DEFAULT_AFTER_TEMPLATE = "$util.toJson($ctx.result)"
 
@@ -166,6 +169,23 @@ class _Loader(SettingsLoader):
             return None
         return self._compile(source, display, doc, key)
 
+    def _unit_template(
+        self,
+        doc: YamlDocument,
+        values: Mapping[str, Any],
+        key: str,
+        conventional: str,
+        omittable: bool,
+    ) -> tuple[bool, MappingTemplate | None]:
+        """(ok, template) for a unit resolver or a function. On an AWS_LAMBDA data source a
+        template that is neither declared nor present by convention is omitted (None, ok): a
+        direct Lambda resolver, as AppSync allows. Anywhere else it is a problem."""
+        conventional_file = self.project_dir / TEMPLATES_DIR / conventional
+        if omittable and key not in values and not conventional_file.is_file():
+            return True, None
+        template = self._template(doc, values, key, conventional)
+        return template is not None, template
+
     def _compile(
         self, source: str, display: str, doc: YamlDocument, key: str
     ) -> MappingTemplate | None:
@@ -198,11 +218,14 @@ class _Loader(SettingsLoader):
             if version != VERSION_2018:
                 self._at(doc, "functions run only as '2018-05-29'", "functionVersion")
             base = f"{FUNCTIONS_DIR}/{name}"
-            request = self._template(doc, values, "requestMappingTemplate", f"{base}.request.vtl")
-            response = self._template(
-                doc, values, "responseMappingTemplate", f"{base}.response.vtl"
+            direct = _is_lambda(data_sources, data_source)
+            request_ok, request = self._unit_template(
+                doc, values, "requestMappingTemplate", f"{base}.request.vtl", direct
             )
-            if data_source is None or request is None or response is None:
+            response_ok, response = self._unit_template(
+                doc, values, "responseMappingTemplate", f"{base}.response.vtl", direct
+            )
+            if data_source is None or not request_ok or not response_ok:
                 continue
             pos = doc.where()
             found[name] = FunctionDef(
@@ -278,23 +301,28 @@ class _Loader(SettingsLoader):
         if not isinstance(batch, int) or isinstance(batch, bool) or not 0 <= batch <= 2000:
             self._at(doc, "'maxBatchSize' must be an integer from 0 to 2000", "maxBatchSize")
             ok = False
-        pipeline = kind is ResolverKind.PIPELINE
         base = f"{type_name}.{field_name}"
-        request = self._template(
-            doc,
-            values,
-            "requestMappingTemplate",
-            f"{base}.request.vtl",
-            DEFAULT_BEFORE_TEMPLATE if pipeline else None,
-        )
-        response = self._template(
-            doc,
-            values,
-            "responseMappingTemplate",
-            f"{base}.response.vtl",
-            DEFAULT_AFTER_TEMPLATE if pipeline else None,
-        )
-        if not ok or request is None or response is None:
+        request: MappingTemplate | None
+        response: MappingTemplate | None
+        if kind is ResolverKind.PIPELINE:
+            before, after = DEFAULT_BEFORE_TEMPLATE, DEFAULT_AFTER_TEMPLATE
+            request = self._template(
+                doc, values, "requestMappingTemplate", f"{base}.request.vtl", before
+            )
+            response = self._template(
+                doc, values, "responseMappingTemplate", f"{base}.response.vtl", after
+            )
+            ok = ok and request is not None and response is not None
+        else:
+            direct = _is_lambda(data_sources, data_source)
+            request_ok, request = self._unit_template(
+                doc, values, "requestMappingTemplate", f"{base}.request.vtl", direct
+            )
+            response_ok, response = self._unit_template(
+                doc, values, "responseMappingTemplate", f"{base}.response.vtl", direct
+            )
+            ok = ok and request_ok and response_ok
+        if not ok:
             return None
         pos = doc.where()
         return ResolverDef(
@@ -342,3 +370,8 @@ class _Loader(SettingsLoader):
         elif field_name not in graphql_type.fields:
             where = ("fieldName",) if "fieldName" in (doc.value or {}) else ()
             self._at(doc, f"field '{field_name}' does not exist on type '{type_name}'", *where)
+
+
+def _is_lambda(data_sources: Mapping[str, DataSourceDef], name: str | None) -> bool:
+    definition = data_sources.get(name) if name is not None else None
+    return definition is not None and definition.type == LAMBDA_DATA_SOURCE

@@ -92,12 +92,16 @@ class MappingTemplate:
 
 @dataclass(frozen=True, slots=True)
 class FunctionDef:
-    """AppSync's FunctionConfiguration: one step of a pipeline resolver."""
+    """AppSync's FunctionConfiguration: one step of a pipeline resolver.
+
+    A template is None only on an AWS_LAMBDA data source (a direct Lambda function): AppSync's
+    implied request or response logic runs instead (`app.resolvers.direct`).
+    """
 
     name: str
     data_source: str
-    request: MappingTemplate
-    response: MappingTemplate
+    request: MappingTemplate | None
+    response: MappingTemplate | None
     origin: Origin
     function_version: str = VERSION_2018
     description: str | None = None
@@ -107,14 +111,17 @@ class FunctionDef:
 class ResolverDef:
     """AppSync's Resolver: a field bound to a data source (UNIT) or to functions (PIPELINE).
 
-    For a pipeline, `request` is the Before template and `response` the After template.
+    For a pipeline, `request` is the Before template and `response` the After template. A
+    template is None only for a UNIT resolver on an AWS_LAMBDA data source (a direct Lambda
+    resolver): AppSync's implied request or response logic runs instead
+    (`app.resolvers.direct`).
     """
 
     type_name: str
     field_name: str
     kind: ResolverKind
-    request: MappingTemplate
-    response: MappingTemplate
+    request: MappingTemplate | None
+    response: MappingTemplate | None
     origin: Origin
     data_source: str | None = None
     functions: tuple[str, ...] = ()

@@ -3,7 +3,8 @@
 2017-02-28: a null data source result skips the response template (field null); on a data
 source error the response template still runs and its output becomes the error's `data`.
 2018-05-29 (and every pipeline function): the response template always runs and decides
-what to do with `$ctx.error`.
+what to do with `$ctx.error`. A missing template (direct Lambda) runs AppSync's implied logic
+(`app.resolvers.direct`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.definition.model import (
 )
 from app.execution.context import RequestContext
 from app.execution.errors import FieldError
+from app.resolvers.direct import function_error, implied_request, implied_response
 from app.resolvers.dispatch import invoke
 from app.resolvers.rendering import FieldSite, output_value, render
 from app.templates.api import MAPPING_TEMPLATE
@@ -52,6 +54,8 @@ async def _call_data_source(
     request_doc: Any,
     resolver_key: tuple[str, str],
     max_batch_size: int,
+    *,
+    direct: bool,
     forced_version: str | None = None,
 ) -> _Outcome:
     declared = request_doc.get("version") if isinstance(request_doc, dict) else None
@@ -71,7 +75,7 @@ async def _call_data_source(
     except InvalidRequestError as exc:
         raise FieldError(exc.message, MAPPING_TEMPLATE) from None
     except DataSourceError as exc:
-        return _Outcome(None, exc, version)
+        return _Outcome(None, function_error(exc) if direct else exc, version)
     return _Outcome(result, None, version)
 
 
@@ -110,16 +114,24 @@ def _new_context(call: FieldCall, *, pipeline: bool) -> dict[str, Any]:
 async def run_unit(resolver: ResolverDef, data_source: DataSource, call: FieldCall) -> Any:
     """Request template → data source → response template, as AppSync runs a unit resolver."""
     ctx = _new_context(call, pipeline=False)
-    returned, request_doc = _render_value(resolver.request, ctx, call, "request")
-    if returned:
-        return request_doc
+    direct = resolver.request is None
+    batched = resolver.max_batch_size > 0
+    if resolver.request is None:
+        request_doc: Any = implied_request(ctx, batched=batched)
+    else:
+        returned, request_doc = _render_value(resolver.request, ctx, call, "request")
+        if returned:
+            return request_doc
     outcome = await _call_data_source(
-        call, data_source, request_doc, resolver.key, resolver.max_batch_size
+        call, data_source, request_doc, resolver.key, resolver.max_batch_size, direct=direct
     )
     if outcome.version == VERSION_2017 and outcome.error is None and outcome.result is None:
         return None
     _set_outcome(ctx, outcome)
-    _, value = _render_value(resolver.response, ctx, call, "response")
+    if resolver.response is None:
+        value = implied_response(ctx, version=outcome.version, batched=direct and batched)
+    else:
+        _, value = _render_value(resolver.response, ctx, call, "response")
     if outcome.version == VERSION_2017 and outcome.error is not None:
         raise FieldError(outcome.error.message, outcome.error.error_type, data=value)
     return value
@@ -130,13 +142,24 @@ async def _run_function(
 ) -> Any:
     ctx["result"] = None
     ctx.pop("error", None)
-    returned, request_doc = _render_value(function.request, ctx, call, "request")
-    if returned:
-        return request_doc
+    if function.request is None:
+        request_doc: Any = implied_request(ctx, batched=False)
+    else:
+        returned, request_doc = _render_value(function.request, ctx, call, "request")
+        if returned:
+            return request_doc
     outcome = await _call_data_source(
-        call, data_source, request_doc, (function.name, ""), 0, forced_version=VERSION_2018
+        call,
+        data_source,
+        request_doc,
+        (function.name, ""),
+        0,
+        direct=function.request is None,
+        forced_version=VERSION_2018,
     )
     _set_outcome(ctx, outcome)
+    if function.response is None:
+        return implied_response(ctx, version=VERSION_2018, batched=False)
     _, value = _render_value(function.response, ctx, call, "response")
     return value
 
@@ -152,6 +175,8 @@ async def run_pipeline(
     only that function. `$util.error` anywhere aborts the pipeline (raised as FieldError).
     """
     ctx = _new_context(call, pipeline=True)
+    # The loader always gives a pipeline its Before and After templates (defaults included).
+    assert resolver.request is not None and resolver.response is not None
     returned, previous = _render_value(resolver.request, ctx, call, "request")
     if returned:
         return previous

@@ -59,7 +59,10 @@ class ResolverRuntime:
         pipeline_functions = self._functions(resolver)
         for function, _ in pipeline_functions.values():
             templates += [function.request, function.response]
-        reads_selection = any(template.reads_selection_set for template in templates)
+        # A direct Lambda step (no request template) sends `info.selectionSet*` in its event.
+        reads_selection = any(
+            template is None or template.reads_selection_set for template in templates
+        )
         child_types = self._child_types
         data_source = (
             self._data_sources[resolver.data_source] if resolver.data_source is not None else None
