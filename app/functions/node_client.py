@@ -1,0 +1,140 @@
+"""AWS's Node.js runtime interface client (npm `aws-lambda-ric`), installed into the user cache.
+
+Node.js functions run `node .../aws-lambda-ric/index.mjs`, the same client Lambda's container
+images use. The package ships its native Runtime API client (`rapid-client.node`) as C++
+sources plus bundled curl and aws-lambda-cpp archives, built by its install scripts; so,
+unlike DynamoDB Local's jar, it is installed WITH its scripts (about 40 s once, needing
+cmake, make and a C++ compiler; Node's headers are taken from the system Node when present
+so nothing else is downloaded). npm writes into a staging folder renamed into place when
+complete, as `app.datasources.dynamodb.local_engine` installs DynamoDB Local.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import ClassVar, Final
+
+from app.engines.base import EngineError
+
+NPM_PACKAGE: Final = "aws-lambda-ric"
+NPM_VERSION: Final = "4.0.2"
+INSTALL_HINT: Final = (
+    "Node.js functions need node and npm (Debian: apt-get install nodejs npm) and, to build "
+    "aws-lambda-ric's native client, cmake, make and g++ (apt-get install cmake build-essential)"
+)
+_NPM_SECONDS = 900.0
+
+Progress = Callable[[str], None]
+
+
+class NodeClientError(EngineError):
+    """The Node.js runtime interface client could not be found or installed."""
+
+    error_type: ClassVar[str] = "NodeClientError"
+
+
+def _entry(root: Path) -> Path | None:
+    package = root / "node_modules" / NPM_PACKAGE
+    entry = package / "index.mjs"
+    if entry.is_file() and (package / "rapid-client.node").is_file():
+        return entry
+    return None
+
+
+def _node_headers(node: str) -> Path | None:
+    """The system Node's install prefix when it has its headers (so node-gyp needs no download)."""
+    prefix = Path(node).resolve().parent.parent
+    return prefix if (prefix / "include" / "node" / "node.h").is_file() else None
+
+
+def find_node(env: Mapping[str, str] | None = None) -> str:
+    """`node` on PATH, or `NodeClientError` saying what to install."""
+    env = os.environ if env is None else env
+    node = shutil.which("node", path=env.get("PATH", ""))
+    if node is None:
+        raise NodeClientError(f"no `node` on PATH: {INSTALL_HINT}")
+    return node
+
+
+async def ensure_node_client(
+    cache_dir: Path, progress: Progress, *, env: Mapping[str, str] | None = None
+) -> Path:
+    """The client's `index.mjs`, installing `aws-lambda-ric` into `cache_dir` first if needed."""
+    root = cache_dir / f"{NPM_PACKAGE}@{NPM_VERSION}"
+    entry = await asyncio.to_thread(_entry, root)
+    if entry is not None:
+        return entry
+    env = dict(os.environ if env is None else env)
+    node = find_node(env)
+    npm = shutil.which("npm", path=env.get("PATH", ""))
+    if npm is None:
+        raise NodeClientError(f"no `npm` on PATH to install {NPM_PACKAGE}: {INSTALL_HINT}")
+    progress(
+        f"Installing the Node.js Lambda runtime client (npm {NPM_PACKAGE}@{NPM_VERSION}, "
+        f"building its native client, about a minute) into {root} ..."
+    )
+    headers = await asyncio.to_thread(_node_headers, node)
+    if headers is not None:
+        env.setdefault("npm_config_nodedir", str(headers))
+    env.setdefault("npm_config_update_notifier", "false")
+    staging = cache_dir / f".{root.name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
+    await asyncio.to_thread(staging.mkdir, parents=True)
+    try:
+        command = [
+            npm,
+            "install",
+            "--prefix",
+            str(staging),
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            f"{NPM_PACKAGE}@{NPM_VERSION}",
+        ]
+        code, output = await _run(command, env=env, cwd=staging)
+        if code != 0 or await asyncio.to_thread(_entry, staging) is None:
+            tail = "\n".join(output.strip().splitlines()[-20:])[-4000:]
+            raise NodeClientError(
+                f"`npm install {NPM_PACKAGE}@{NPM_VERSION}` failed (exit {code}):\n{tail}\n"
+                f"{INSTALL_HINT}"
+            )
+        try:
+            await asyncio.to_thread(staging.rename, root)
+        except OSError:
+            if await asyncio.to_thread(_entry, root) is None:  # no concurrent winner
+                raise
+    finally:
+        await asyncio.to_thread(shutil.rmtree, staging, True)
+    entry = await asyncio.to_thread(_entry, root)
+    if entry is None:
+        raise NodeClientError(f"{NPM_PACKAGE} vanished from {root} after installing it")
+    progress(f"Node.js Lambda runtime client installed: {entry}")
+    return entry
+
+
+async def _run(command: list[str], *, env: Mapping[str, str], cwd: Path) -> tuple[int, str]:
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=dict(env),
+            cwd=cwd,
+        )
+    except OSError as error:
+        return 127, f"{command[0]}: {error}"
+    try:
+        async with asyncio.timeout(_NPM_SECONDS):
+            output, _ = await process.communicate()
+    except TimeoutError:
+        return -1, f"{command[0]} did not finish within {_NPM_SECONDS:g} s"
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return process.returncode or 0, output.decode("utf-8", errors="replace")
