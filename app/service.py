@@ -28,6 +28,7 @@ from app.definition.model import ApiDefinition
 from app.engines import EngineError, LocalEngine, Supervisor
 from app.execution.context import RequestContext
 from app.execution.executor import Executor
+from app.functions.runtime import LocalFunctionRuntime, UsesLocalFunction
 from app.readiness import Dependency, Pinged, Readiness
 from app.realtime.engine import SubscriptionEngine
 from app.realtime.pubsub import MemoryPubSub, PubSub, PubSubError, create_pubsub
@@ -154,7 +155,8 @@ def build_service(
         in_memory=in_memory,
         progress=progress,
     )
-    engines = Supervisor(_needed([local_dynamodb]))
+    functions = local_functions(definition, data_sources, progress)
+    engines = Supervisor(_needed([local_dynamodb, functions]))
     return Service(
         definition=definition,
         schema=schema,
@@ -169,7 +171,25 @@ def build_service(
     )
 
 
-def _needed(engines: list[LocalDynamoDB]) -> list[LocalEngine]:
+def local_functions(
+    definition: ApiDefinition,
+    data_sources: Mapping[str, DataSource],
+    progress: Callable[[str], None] = logger.info,
+) -> LocalFunctionRuntime:
+    """The local Lambda runtime, running every data source's local function; each such data
+    source is attached to its function's invoker (before any data source starts)."""
+    runtime = LocalFunctionRuntime([], definition.lambda_settings, progress=progress)
+    for source in data_sources.values():
+        if not isinstance(source, UsesLocalFunction):
+            continue
+        function = source.local_function
+        if function is not None:
+            runtime.add(function)
+            source.attach(runtime.invoker(function.name))
+    return runtime
+
+
+def _needed(engines: list[LocalDynamoDB | LocalFunctionRuntime]) -> list[LocalEngine]:
     return [engine for engine in engines if engine.needed]
 
 
