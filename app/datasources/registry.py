@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from app.datasources.awslambda.source import LambdaType
 from app.datasources.base import DataSourceType
 from app.datasources.dynamodb.source import DynamoDBType
 from app.datasources.none import NoneType
@@ -24,5 +25,5 @@ KNOWN_APPSYNC_TYPES = frozenset(
 )
 
 DATA_SOURCE_TYPES: Mapping[str, DataSourceType] = MappingProxyType(
-    {"NONE": NoneType(), "AMAZON_DYNAMODB": DynamoDBType()}
+    {"NONE": NoneType(), "AMAZON_DYNAMODB": DynamoDBType(), "AWS_LAMBDA": LambdaType()}
 )

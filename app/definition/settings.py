@@ -8,6 +8,7 @@ from typing import Any
 
 from app.auth.authorizer import SINGLE_MODES, config_problems
 from app.auth.modes.cognito import default_action_problems
+from app.datasources.awslambda.config import LambdaSourceEntry, project_problems
 from app.datasources.registry import DATA_SOURCE_TYPES, KNOWN_APPSYNC_TYPES
 from app.definition.model import (
     AuthProvider,
@@ -214,6 +215,7 @@ class SettingsLoader(Reporter):
             self._at(doc, "'dataSources' must be a list", "dataSources")
             return {}
         found: dict[str, DataSourceDef] = {}
+        lambdas: list[LambdaSourceEntry] = []
         for index, entry in enumerate(raw):
             path = ("dataSources", index)
             if not isinstance(entry, dict):
@@ -241,8 +243,11 @@ class SettingsLoader(Reporter):
             if not isinstance(config, dict):
                 self._at(doc, "'config' must be a mapping", *path, "config")
                 continue
-            for problem in source_type.validate_config(config):
+            problems = source_type.validate_config(config)
+            for problem in problems:
                 self._at(doc, problem.message, *path, "config", *problem.path)
+            if kind == "AWS_LAMBDA" and not problems:
+                lambdas.append(LambdaSourceEntry(path, config))
             pos = doc.where(*path)
             found[name] = DataSourceDef(
                 name=name,
@@ -251,4 +256,20 @@ class SettingsLoader(Reporter):
                 description=entry.get("description"),
                 config=freeze(config),
             )
+        pool = _lambda_pool(values.get("lambda"))
+        for where, message in project_problems(lambdas, self.project_dir, pool):
+            self._at(doc, message, *where)
         return found
+
+
+def _lambda_pool(raw: Any) -> LambdaSettings:
+    """The account pool the `lambda:` block sets, for checking reservations against it
+    (mistakes in the block itself are `_load_lambda`'s to report)."""
+    if not isinstance(raw, dict):
+        return LambdaSettings()
+    kwargs = {
+        attr: raw[key]
+        for key, attr in _LAMBDA_KEYS.items()
+        if key in raw and isinstance(raw[key], int) and not isinstance(raw[key], bool)
+    }
+    return LambdaSettings(**kwargs)

@@ -199,8 +199,14 @@ class SigV4Signer:
         body: bytes,
         credentials: Credentials,
         now: datetime | None = None,
+        *,
+        path: str = "/",
+        query: str = "",
     ) -> None:
-        """Add `X-Amz-Date`, the session token if any, and `Authorization` to `headers`."""
+        """Add `X-Amz-Date`, the session token if any, and `Authorization` to `headers`.
+
+        `path` and `query` are the canonical URI and query string (already encoded as SigV4
+        wants them; the Lambda Invoke API signs `/2015-03-31/functions/.../invocations`)."""
         moment = now or datetime.now(UTC)
         amz_date = moment.strftime("%Y%m%dT%H%M%SZ")
         date = amz_date[:8]
@@ -212,8 +218,8 @@ class SigV4Signer:
         canonical = "\n".join(
             (
                 "POST",
-                "/",
-                "",
+                path,
+                query,
                 "".join(f"{name}:{value}\n" for name, value in signed),
                 signed_names,
                 hashlib.sha256(body).hexdigest(),

@@ -1,0 +1,1 @@
+"""The AWS_LAMBDA data source: local functions and functions on AWS Lambda."""
