@@ -18,7 +18,7 @@ from benchmarks.servers import ROOT
 CONFIG_FILE = "strawsync.yaml"
 # Project files the server reads; everything else (the code, the venv, `.strawsync/` with its
 # keys and local data) stays behind.
-PROJECT_ENTRIES = ("schema.graphql", CONFIG_FILE, "resolvers", "mapping_templates")
+PROJECT_ENTRIES = ("schema.graphql", CONFIG_FILE, "resolvers", "mapping_templates", "functions")
 API_KEY_HEADER = "x-api-key"
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 from tests.support.graphql import run
 from tests.support.projects import open_sample
-from tests.support.server import serve
+from tests.support.server import RunningServer, serve
 
-CREATE = """mutation($name: String!) {
-  createEvent(name: $name, when: "today", where: "here", description: "d") { id name version }
+CREATE = """mutation($name: String!, $when: String!) {
+  createEvent(name: $name, when: $when, where: "here", description: "d") { id name version }
 }"""
 COMMENT = """mutation($id: ID!, $content: String!, $at: String!) {
   commentOnEvent(eventId: $id, content: $content, createdAt: $at) { eventId commentId content }
@@ -21,8 +24,8 @@ COMMENTS = """query($id: ID!, $limit: Int, $token: String) {
 }"""
 
 
-def create_event(client: httpx.Client, name: str) -> str:
-    body = run(client, CREATE, name=name)
+def create_event(client: httpx.Client, name: str, when: str = "today") -> str:
+    body = run(client, CREATE, name=name, when=when)
     assert body["data"]["createEvent"]["name"] == name, body
     assert body["data"]["createEvent"]["version"] == 1
     event_id: str = body["data"]["createEvent"]["id"]
@@ -142,3 +145,62 @@ def test_data_survives_a_restart(tmp_path: Path, logs_dir: Path) -> None:
     ):
         body = run(http, "query($id: ID!) { getEvent(id: $id) { name } }", id=event_id)
     assert body == {"data": {"getEvent": {"name": "Durable"}}}
+
+
+def test_summary_and_days_until_come_from_the_sample_functions(client: httpx.Client) -> None:
+    in_ten_days = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
+    dated, undated = create_event(client, "Launch", in_ten_days), create_event(client, "Chat")
+    body = run(
+        client,
+        "query($ids: [ID!]!) { getEvents(ids: $ids) { name summary daysUntil } }",
+        ids=[dated, undated],
+    )
+    today = datetime.now(UTC).date()  # the same day unless the test straddles midnight UTC
+    assert body == {
+        "data": {
+            "getEvents": [
+                {
+                    "name": "Launch",
+                    "summary": f"Launch, {in_ten_days} at here: d",
+                    "daysUntil": (date.fromisoformat(in_ten_days) - today).days,
+                },
+                {"name": "Chat", "summary": "Chat, today at here: d", "daysUntil": None},
+            ]
+        }
+    }
+
+
+def countdown_batches(server: RunningServer) -> list[str]:
+    """What the Node.js countdown function logged, one line per invocation."""
+    return [line for line in server.log().splitlines() if "daysUntil for " in line]
+
+
+def test_days_until_is_one_batch_invoke_per_twenty_events(
+    client: httpx.Client, sample_server: RunningServer
+) -> None:
+    ids = [create_event(client, f"Batch {n}", "2031-01-01") for n in range(25)]
+    before = len(countdown_batches(sample_server))
+    body = run(client, "query($ids: [ID!]!) { getEvents(ids: $ids) { daysUntil } }", ids=ids)
+    days = [item["daysUntil"] for item in body["data"]["getEvents"]]
+    assert len(days) == 25 and len(set(days)) == 1 and isinstance(days[0], int)
+    deadline = time.monotonic() + 10  # the function's output reaches the log just after
+    while len(countdown_batches(sample_server)) < before + 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # and nothing more arrives
+    new = countdown_batches(sample_server)[before:]
+    assert sorted(line.rsplit("daysUntil for ", 1)[1] for line in new) == [
+        "20 events",
+        "5 events",
+    ]
+    assert all("[CountdownFunction]" in line for line in new)
+
+
+def test_lambda_echo_shows_the_event_and_context(client: httpx.Client) -> None:
+    body = run(client, "query($n: String) { lambdaEcho(note: $n) }", n="hi")
+    seen = json.loads(body["data"]["lambdaEcho"])
+    assert seen["arguments"] == {"note": "hi"}
+    assert seen["info"]["fieldName"] == "lambdaEcho"
+    assert seen["info"]["variables"] == {"n": "hi"}
+    assert seen["userAgent"].startswith("python-httpx/")
+    assert seen["functionName"] == "EventSummaryFunction"
+    assert seen["invokedFunctionArn"].endswith(":function:EventSummaryFunction")

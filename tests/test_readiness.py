@@ -53,7 +53,11 @@ def test_the_sample_is_ready_with_its_local_engine_and_no_port(
     assert response.json() == {
         "status": "ready",
         "api": "EventApp",
-        "dependencies": [{"name": "dynamodb-local", "kind": "localEngine", "status": "up"}],
+        "dependencies": [
+            {"name": "dynamodb-local", "kind": "localEngine", "status": "up"},
+            # The sample's functions (functions/) run on the local Lambda runtime.
+            {"name": "lambda-runtime", "kind": "localEngine", "status": "up"},
+        ],
     }
     assert not LOCAL_ADDRESS.search(response.text)
 

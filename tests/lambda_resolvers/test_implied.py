@@ -5,18 +5,17 @@ tests/lambda_resolvers/test_direct_lambda.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from graphql import OperationType
 
-import app.definition.settings as settings_module
+from app.datasources.awslambda.errors import function_failed
 from app.datasources.base import (
     BaseDataSource,
-    ConfigProblem,
-    DataSource,
     DataSourceError,
     Invocation,
 )
@@ -25,6 +24,7 @@ from app.definition.loader import load_definition
 from app.definition.model import ApiDefinition, DataSourceDef
 from app.execution.context import RequestContext
 from app.execution.errors import format_graphql_error
+from app.functions.base import InvocationResult
 from app.problems import DefinitionError
 from app.service import build_service
 from app.templates.vtl import VtlEngine
@@ -33,14 +33,10 @@ from tests.support.projects import write_project
 Handler = Callable[[Any], Any]
 
 
-class FunctionRaised(DataSourceError):
-    """What the Lambda data source raises for a function error: `Lambda:Unhandled`, with the
-    function's own error document kept for direct resolvers."""
-
-    def __init__(self, error_type: str, message: str) -> None:
-        super().__init__(message, "Lambda:Unhandled")
-        self.function_error_type = error_type
-        self.function_error_message = message
+def function_raised(error_type: str, message: str) -> DataSourceError:
+    """What the Lambda data source raises when the function raised (`Lambda:Unhandled`)."""
+    document = {"errorType": error_type, "errorMessage": message, "stackTrace": []}
+    return function_failed(InvocationResult(orjson.dumps(document), "req", "Unhandled"))
 
 
 class HandlerError(Exception):
@@ -62,7 +58,7 @@ class InTestLambda(BaseDataSource):
         try:
             return self.handler(payload)
         except HandlerError as exc:
-            raise FunctionRaised(exc.error_type, str(exc)) from None
+            raise function_raised(exc.error_type, str(exc)) from None
 
     async def invoke(self, invocation: Invocation) -> Any:
         return self._run(invocation.request.get("payload"))
@@ -71,29 +67,10 @@ class InTestLambda(BaseDataSource):
         payloads = [invocation.request.get("payload") for invocation in invocations]
         try:
             results = self._run(payloads)
-        except FunctionRaised as exc:
+        except DataSourceError as exc:
             return [exc for _ in invocations]
         assert isinstance(results, list) and len(results) == len(invocations)
         return results
-
-
-class InTestLambdaType:
-    type_name = "AWS_LAMBDA"
-
-    def validate_config(self, config: Mapping[str, Any]) -> list[ConfigProblem]:
-        return []
-
-    def create(self, definition: DataSourceDef) -> DataSource:  # pragma: no cover - unused
-        raise NotImplementedError
-
-
-@pytest.fixture(autouse=True)
-def lambda_type(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Until the build registers AWS_LAMBDA, accept it with the in-test type."""
-    if "AWS_LAMBDA" not in DATA_SOURCE_TYPES:
-        types = {**DATA_SOURCE_TYPES, "AWS_LAMBDA": InTestLambdaType()}
-        monkeypatch.setattr(settings_module, "DATA_SOURCE_TYPES", types)
-    yield
 
 
 SCHEMA = """\

@@ -42,6 +42,6 @@ def copy_sample(root: Path) -> Path:
     """A copy of the repository's sample API, to break on purpose."""
     for name in ("schema.graphql", "strawsync.yaml", "graphiql.graphql"):
         shutil.copy(REPO / name, root / name)
-    for name in ("resolvers", "mapping_templates"):
+    for name in ("resolvers", "mapping_templates", "functions"):
         shutil.copytree(REPO / name, root / name)
     return root
