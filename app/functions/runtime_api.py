@@ -72,8 +72,9 @@ class Outcome:
 class WorkerChannel(Protocol):
     """The worker side the API serves: hands out invocations, takes outcomes."""
 
-    async def next_invocation(self) -> Invocation:
-        """Wait until the worker has something to run (the first call means init is done)."""
+    async def next_invocation(self) -> Invocation | None:
+        """Wait until the worker has something to run (the first call means init is done);
+        None when the worker is being stopped."""
         ...
 
     def invocation_done(self, request_id: str, outcome: Outcome) -> bool:
@@ -95,7 +96,9 @@ class RuntimeApiServer:
         app.router.add_post(f"{PREFIX}/invocation/{{request_id}}/response", self._response)
         app.router.add_post(f"{PREFIX}/invocation/{{request_id}}/error", self._error)
         app.router.add_post(f"{PREFIX}/init/error", self._init_error)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=1.0
+        )
         self._address: str | None = None
 
     @property
@@ -109,7 +112,7 @@ class RuntimeApiServer:
         try:
             listener.bind((LOOPBACK, 0))
             await self._runner.setup()
-            await web.SockSite(self._runner, listener, shutdown_timeout=0.0).start()
+            await web.SockSite(self._runner, listener).start()
         except BaseException:
             listener.close()
             raise
@@ -122,6 +125,10 @@ class RuntimeApiServer:
 
     async def _next(self, request: web.Request) -> web.Response:
         invocation = await self._channel.next_invocation()
+        if invocation is None:
+            return web.json_response(
+                {"errorMessage": "the execution environment is shutting down"}, status=410
+            )
         return web.Response(body=invocation.payload, headers=invocation.headers())
 
     async def _response(self, request: web.Request) -> web.Response:

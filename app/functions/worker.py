@@ -201,7 +201,8 @@ class Worker:
         self.init_duration_ms: float | None = None
         self._api = RuntimeApiServer(self)
         self._process: asyncio.subprocess.Process | None = None
-        self._queue: asyncio.Queue[Invocation] = asyncio.Queue(maxsize=1)
+        # The next invocation for the worker's `next` call; None once the worker is stopping.
+        self._queue: asyncio.Queue[Invocation | None] = asyncio.Queue(maxsize=1)
         self._current: Invocation | None = None
         self._ready: asyncio.Future[None] | None = None
         self._init_error: asyncio.Future[bytes] | None = None
@@ -216,7 +217,7 @@ class Worker:
 
     # --- The Runtime API's side (WorkerChannel) ----------------------------------------------
 
-    async def next_invocation(self) -> Invocation:
+    async def next_invocation(self) -> Invocation | None:
         if self._ready is not None and not self._ready.done():
             self._ready.set_result(None)
         return await self._queue.get()
@@ -341,9 +342,12 @@ class Worker:
         return _peak_memory_mb(pid) if pid is not None else None
 
     async def stop(self) -> None:
-        """Kill the process (SIGTERM, then SIGKILL after a second) and close its endpoint."""
+        """Kill the process group (SIGKILL: Lambda gives a runtime no grace period) and close
+        its endpoint."""
         self._stopping = True
         self.state = WorkerState.STOPPED
+        if self._queue.empty():  # releases a `next` call waiting on it
+            self._queue.put_nowait(None)
         process = self._process
         if process is not None and process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
