@@ -19,7 +19,9 @@ from app.auth.authorizer import Authorizer
 from app.auth.base import Principal
 from app.auth.directives import FieldRules, field_rules, guard_fields
 from app.auth.modes.cognito import denies_by_default
+from app.datasources.awslambda.source import LambdaDataSource
 from app.datasources.base import DataSource
+from app.datasources.dynamodb.conflicts import invoked_handlers, no_handlers
 from app.datasources.dynamodb.local_runtime import LocalDynamoDB, dynamodb_sources
 from app.datasources.dynamodb.reachability import remote_endpoints
 from app.datasources.registry import DATA_SOURCE_TYPES
@@ -28,6 +30,7 @@ from app.definition.model import ApiDefinition
 from app.engines import EngineError, LocalEngine, Supervisor
 from app.execution.context import RequestContext
 from app.execution.executor import Executor
+from app.functions.base import FunctionInvoker
 from app.functions.runtime import LocalFunctionRuntime, UsesLocalFunction
 from app.readiness import Dependency, Pinged, Readiness
 from app.realtime.engine import SubscriptionEngine
@@ -156,6 +159,10 @@ def build_service(
         progress=progress,
     )
     functions = local_functions(definition, data_sources, progress)
+    run_authorizer_functions(functions, authorizer)
+    for dynamodb in dynamodb_sources(data_sources):
+        if dynamodb.conflict_handlers is no_handlers:
+            dynamodb.conflict_handlers = invoked_handlers(functions_by_arn(functions, data_sources))
     engines = Supervisor(_needed([local_dynamodb, functions]))
     return Service(
         definition=definition,
@@ -187,6 +194,35 @@ def local_functions(
             runtime.add(function)
             source.attach(runtime.invoker(function.name))
     return runtime
+
+
+def run_authorizer_functions(runtime: LocalFunctionRuntime, authorizer: Authorizer) -> None:
+    """A Lambda authorizer's function runs on the same local runtime as every other Lambda
+    use; its invoker is attached before the service starts."""
+    for mode in authorizer.modes:
+        if isinstance(mode, UsesLocalFunction) and mode.local_function is not None:
+            runtime.add(mode.local_function)
+            mode.attach(runtime.invoker(mode.local_function.name))
+
+
+def functions_by_arn(
+    runtime: LocalFunctionRuntime, data_sources: Mapping[str, DataSource]
+) -> Callable[[str], FunctionInvoker | None]:
+    """The function an ARN names (a conflict handler's `lambdaArn`): a local function by its
+    `local_arn`, or a Lambda data source's function on AWS (once started)."""
+
+    def find(arn: str) -> FunctionInvoker | None:
+        for function in runtime.functions.values():
+            if function.arn == arn:
+                return runtime.invoker(function.name)
+        for source in data_sources.values():
+            if isinstance(source, LambdaDataSource):
+                with contextlib.suppress(RuntimeError):
+                    if source.invoker.arn == arn:
+                        return source.invoker
+        return None
+
+    return find
 
 
 def _needed(engines: list[LocalDynamoDB | LocalFunctionRuntime]) -> list[LocalEngine]:
