@@ -171,15 +171,19 @@ def trace_id() -> str:
 
 
 def _peak_memory_mb(pid: int) -> int | None:
-    """The process's peak resident set (VmHWM), in MB, as Lambda's `Max Memory Used`."""
+    """The process's peak resident set (VmHWM), in MB, as Lambda's `Max Memory Used`.
+
+    Read with one raw `read` of a /proc file (no disk I/O, a few microseconds)."""
     try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmHWM:"):
-                    return math.ceil(int(line.split()[1]) / 1024)
-    except (OSError, ValueError, IndexError):
+        fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+        try:
+            status = os.read(fd, 8192)
+        finally:
+            os.close(fd)
+        start = status.index(b"VmHWM:") + 6
+        return math.ceil(int(status[start : status.index(b"kB", start)]) / 1024)
+    except (OSError, ValueError):
         return None
-    return None
 
 
 class Worker:
