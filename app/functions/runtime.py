@@ -335,7 +335,12 @@ class LocalFunctionRuntime:
             worker = Worker(function, self._launch(function), self._worker_died, self._environ)
             self._stats[function.name].cold_starts += 1
             self._busy.add(worker)
-            failed = await worker.start(request_id)
+            try:
+                failed = await worker.start(request_id)
+            except BaseException:
+                self._busy.discard(worker)
+                await worker.stop()
+                raise
             init_ms = worker.init_duration_ms
             if failed is not None:
                 self._busy.discard(worker)
