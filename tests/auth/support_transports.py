@@ -106,7 +106,7 @@ type Subscription {{
 """
 
 AUTHORIZER = """\
-def handler(event):
+def handler(event, context):
     token = event["authorizationToken"]
     if token == "deny-field":
         return {

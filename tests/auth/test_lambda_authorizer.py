@@ -1,11 +1,19 @@
-"""AWS_LAMBDA: an authorizer function in the project decides, its answers cached by token."""
+"""AWS_LAMBDA: an authorizer function in the project decides, its answers cached by token.
+
+The function is a Lambda handler run by a real local Lambda runtime (one per test, its worker
+processes started on demand); the handlers record each event in `auth/calls.jsonl`, since they
+run in another process. Caching and coalescing are also checked with an in-process stand-in
+(`Answers`), where timing is under the test's control.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import textwrap
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +26,14 @@ from app.auth.base import (
     Credentials,
     Principal,
 )
-from app.auth.local_function import FunctionTimeout, LocalFunction
 from app.auth.modes.lambda_authorizer import (
     LambdaAuthorizer,
     config_problems,
     create,
     denied_field_name,
 )
-from app.definition.model import AuthType
+from app.definition.model import AuthType, LambdaSettings
+from app.functions.runtime import LocalFunctionRuntime
 
 FUNCTION = "auth/authorizer.py:handler"
 
@@ -37,15 +45,36 @@ def project(tmp_path: Path, source: str) -> Path:
     return tmp_path
 
 
-def authorizer(tmp_path: Path, source: str, **settings: Any) -> LambdaAuthorizer:
-    return create({"function": FUNCTION, **settings}, project(tmp_path, source), api_name="TestApi")
+@pytest.fixture
+async def runtime() -> AsyncIterator[LocalFunctionRuntime]:
+    """A started local Lambda runtime; the test's authorizer function is added to it."""
+    functions = LocalFunctionRuntime([], LambdaSettings())
+    await functions.start()
+    yield functions
+    await functions.close()
 
 
-def calls(mode: LambdaAuthorizer) -> list[dict[str, Any]]:
-    """The events the project's handler recorded in its module-level CALLS list."""
-    assert isinstance(mode.function, LocalFunction)
-    recorded: list[dict[str, Any]] = mode.function.function.__globals__["CALLS"]
-    return recorded
+def on_runtime(runtime: LocalFunctionRuntime, mode: LambdaAuthorizer) -> LambdaAuthorizer:
+    """`mode` calling its function on `runtime`, as the service attaches it."""
+    assert mode.local_function is not None
+    runtime.add(mode.local_function)
+    mode.attach(runtime.invoker(mode.local_function.name))
+    return mode
+
+
+def authorizer(
+    runtime: LocalFunctionRuntime, tmp_path: Path, source: str, **settings: Any
+) -> LambdaAuthorizer:
+    mode = create({"function": FUNCTION, **settings}, project(tmp_path, source), api_name="TestApi")
+    return on_runtime(runtime, mode)
+
+
+def calls(project_dir: Path) -> list[dict[str, Any]]:
+    """The events the project's handler recorded, one JSON line each, in call order."""
+    path = project_dir / "auth" / "calls.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def credentials(token: str | None = "good-token", **fields: Any) -> Credentials:
@@ -63,10 +92,19 @@ def credentials(token: str | None = "good-token", **fields: Any) -> Credentials:
 
 
 RECORDING = """
-    CALLS = []
+    import json
+    import os
 
-    def handler(event):
-        CALLS.append(event)
+    CALLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "calls.jsonl")
+
+    def record(event):
+        with open(CALLS, "a") as calls:
+            calls.write(json.dumps(event) + "\\n")
+        with open(CALLS) as calls:
+            return sum(1 for _ in calls)
+
+    def handler(event, context):
+        record(event)
         return RESPONSE
 """
 
@@ -106,9 +144,10 @@ async def refused(mode: LambdaAuthorizer, creds: Credentials) -> AuthFailure:
 
 
 async def test_an_authorized_token_becomes_a_principal_with_the_resolver_context(
+    runtime: LocalFunctionRuntime,
     tmp_path: Path,
 ) -> None:
-    mode = authorizer(tmp_path, ALLOW)
+    mode = authorizer(runtime, tmp_path, ALLOW)
 
     principal = await mode.authenticate(credentials())
 
@@ -121,12 +160,14 @@ async def test_an_authorized_token_becomes_a_principal_with_the_resolver_context
     )
 
 
-async def test_the_function_receives_appsyncs_event(tmp_path: Path) -> None:
-    mode = authorizer(tmp_path, ALLOW)
+async def test_the_function_receives_appsyncs_event(
+    runtime: LocalFunctionRuntime, tmp_path: Path
+) -> None:
+    mode = authorizer(runtime, tmp_path, ALLOW)
 
     await mode.authenticate(credentials())
 
-    assert calls(mode) == [
+    assert calls(tmp_path) == [
         {
             "authorizationToken": "good-token",
             "requestContext": {
@@ -147,29 +188,31 @@ async def test_the_function_receives_appsyncs_event(tmp_path: Path) -> None:
 
 
 async def test_account_id_is_configurable_and_api_id_defaults_to_the_project_name(
-    tmp_path: Path,
+    runtime: LocalFunctionRuntime, tmp_path: Path
 ) -> None:
     mode = create(
         {"function": FUNCTION, "accountId": "123456789012"}, project(tmp_path / "shop", ALLOW)
     )
+    on_runtime(runtime, mode)
 
     await mode.authenticate(credentials(operation_name="DeepDish:Connect"))
 
-    context = calls(mode)[0]["requestContext"]
+    context = calls(tmp_path / "shop")[0]["requestContext"]
     assert (context["apiId"], context["accountId"]) == ("shop", "123456789012")
+    assert mode.local_function is not None
+    assert mode.local_function.name == "shop-authorizer"
     assert context["operationName"] == "DeepDish:Connect"
 
 
-async def test_the_function_cannot_change_the_requests_variables(tmp_path: Path) -> None:
+async def test_the_function_cannot_change_the_requests_variables(
+    runtime: LocalFunctionRuntime, tmp_path: Path
+) -> None:
     source = """
-        CALLS = []
-
-        def handler(event):
-            CALLS.append(event)
+        def handler(event, context):
             event["requestContext"]["variables"]["input"]["id"] = "changed"
             return {"isAuthorized": True}
     """
-    mode = authorizer(tmp_path, source)
+    mode = authorizer(runtime, tmp_path, source)
     creds = credentials(variables={"input": {"id": "p1"}})
 
     await mode.authenticate(creds)
@@ -177,35 +220,59 @@ async def test_the_function_cannot_change_the_requests_variables(tmp_path: Path)
     assert creds.variables == {"input": {"id": "p1"}}
 
 
-async def test_an_async_handler_is_awaited(tmp_path: Path) -> None:
+async def test_the_handler_gets_lambdas_context(
+    runtime: LocalFunctionRuntime, tmp_path: Path
+) -> None:
     source = """
-        import asyncio
-
-        CALLS = []
-
-        async def handler(event):
-            CALLS.append(event)
-            await asyncio.sleep(0)
-            return {"isAuthorized": True, "resolverContext": {"tenant": "t1"}}
+        def handler(event, context):
+            return {
+                "isAuthorized": True,
+                "resolverContext": {
+                    "function": context.function_name,
+                    "arn": context.invoked_function_arn,
+                    "timeLeft": context.get_remaining_time_in_millis(),
+                },
+            }
     """
-    mode = authorizer(tmp_path, source)
+    mode = authorizer(runtime, tmp_path, source, timeoutSeconds=2)
 
     principal = await mode.authenticate(credentials())
 
-    assert principal.identity == {"resolverContext": {"tenant": "t1"}}
-    assert len(calls(mode)) == 1
+    context = principal.identity["resolverContext"]
+    assert context["function"] == "TestApi-authorizer"
+    assert context["arn"] == "arn:aws:lambda:us-east-1:000000000000:function:TestApi-authorizer"
+    assert 0 < context["timeLeft"] <= 2000
 
 
-async def test_a_missing_resolver_context_is_an_empty_one(tmp_path: Path) -> None:
-    mode = authorizer(tmp_path, answering('{"isAuthorized": True}'))
+async def test_an_async_handler_is_not_a_lambda_handler_and_is_refused(
+    runtime: LocalFunctionRuntime, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Lambda's Python runtime calls the handler and serialises what it returns; a coroutine
+    is not JSON, so the call fails (as it would on AWS)."""
+    source = """
+        async def handler(event, context):
+            return {"isAuthorized": True}
+    """
+    mode = authorizer(runtime, tmp_path, source)
+
+    with caplog.at_level(logging.INFO, logger="strawsync.auth"):
+        await refused(mode, credentials())
+
+    assert "Lambda authorizer auth/authorizer.py:handler failed: Runtime." in caplog.text
+
+
+async def test_a_missing_resolver_context_is_an_empty_one(
+    runtime: LocalFunctionRuntime, tmp_path: Path
+) -> None:
+    mode = authorizer(runtime, tmp_path, answering('{"isAuthorized": True}'))
 
     principal = await mode.authenticate(credentials())
 
     assert principal.identity == {"resolverContext": {}}
 
 
-def test_claims_any_authorization_header(tmp_path: Path) -> None:
-    mode = authorizer(tmp_path, ALLOW)
+def test_claims_any_authorization_header(runtime: LocalFunctionRuntime, tmp_path: Path) -> None:
+    mode = authorizer(runtime, tmp_path, ALLOW)
 
     assert mode.claims(credentials("anything"))
     assert not mode.claims(credentials(None))
@@ -214,8 +281,10 @@ def test_claims_any_authorization_header(tmp_path: Path) -> None:
 # --- unauthorized -----------------------------------------------------------------------------
 
 
-async def test_is_authorized_false_is_refused(tmp_path: Path) -> None:
-    mode = authorizer(tmp_path, answering('{"isAuthorized": False}'))
+async def test_is_authorized_false_is_refused(
+    runtime: LocalFunctionRuntime, tmp_path: Path
+) -> None:
+    mode = authorizer(runtime, tmp_path, answering('{"isAuthorized": False}'))
 
     await refused(mode, credentials())
 
@@ -239,17 +308,18 @@ async def test_is_authorized_false_is_refused(tmp_path: Path) -> None:
     ],
 )
 async def test_a_response_appsync_would_not_accept_is_refused(
-    tmp_path: Path, response: str
+    runtime: LocalFunctionRuntime, tmp_path: Path, response: str
 ) -> None:
-    mode = authorizer(tmp_path, answering(response))
+    mode = authorizer(runtime, tmp_path, answering(response))
 
     await refused(mode, credentials())
 
 
 async def test_a_nested_resolver_context_is_refused_and_logged(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    runtime: LocalFunctionRuntime, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     mode = authorizer(
+        runtime,
         tmp_path,
         answering('{"isAuthorized": True, "resolverContext": {"user": {"id": "u1"}}}'),
     )
@@ -262,119 +332,117 @@ async def test_a_nested_resolver_context_is_refused_and_logged(
 
 
 async def test_a_raising_function_is_refused_and_logged_without_the_token(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    runtime: LocalFunctionRuntime, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     source = """
-        def handler(event):
+        def handler(event, context):
             raise RuntimeError("database unavailable")
     """
-    mode = authorizer(tmp_path, source)
+    mode = authorizer(runtime, tmp_path, source)
 
     with caplog.at_level(logging.INFO, logger="strawsync.auth"):
         await refused(mode, credentials("secret-token-value"))
 
-    assert "raised RuntimeError" in caplog.text
-    assert "database unavailable" in caplog.text  # the traceback, for the project's author
+    assert "failed: RuntimeError: database unavailable" in caplog.text
     assert "secret-token-value" not in caplog.text
 
 
-async def test_a_failed_call_is_not_cached(tmp_path: Path) -> None:
-    source = """
-        CALLS = []
-
-        def handler(event):
-            CALLS.append(event)
-            if len(CALLS) == 1:
-                raise RuntimeError("flaky")
-            return {"isAuthorized": True}
-    """
-    mode = authorizer(tmp_path, source)
+async def test_a_failed_call_is_not_cached(runtime: LocalFunctionRuntime, tmp_path: Path) -> None:
+    source = (
+        textwrap.dedent(RECORDING)
+        + """
+def handler(event, context):
+    if record(event) == 1:
+        raise RuntimeError("flaky")
+    return {"isAuthorized": True}
+"""
+    )
+    mode = authorizer(runtime, tmp_path, source)
 
     await refused(mode, credentials())
     await mode.authenticate(credentials())
 
-    assert len(calls(mode)) == 2
+    assert len(calls(tmp_path)) == 2
 
 
-async def test_a_slow_function_times_out(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_slow_function_times_out_and_its_worker_is_replaced(
+    runtime: LocalFunctionRuntime, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     source = """
         import time
 
-        def handler(event):
-            time.sleep(0.5)
-            return {"isAuthorized": True}
+        def handler(event, context):
+            if event["authorizationToken"] == "slow":
+                time.sleep(30)
+            return {"isAuthorized": True, "ttlOverride": 0}
     """
-    mode = authorizer(tmp_path, source, timeoutSeconds=0.05)
+    mode = authorizer(runtime, tmp_path, source, timeoutSeconds=0.5)
 
     started = time.monotonic()
     with caplog.at_level(logging.INFO, logger="strawsync.auth"):
-        await refused(mode, credentials())
+        await refused(mode, credentials("slow"))
 
-    assert time.monotonic() - started < 0.4
-    assert "did not return within 0.05 s" in caplog.text
+    assert time.monotonic() - started < 10  # the 30 s handler was stopped at its timeout
+    assert "Sandbox.Timedout" in caplog.text
+    assert "Task timed out after 0.50 seconds" in caplog.text
+    principal = await mode.authenticate(credentials("quick"))
+    assert principal.auth_type is AuthType.AWS_LAMBDA
 
 
-async def test_a_slow_async_function_is_cancelled(tmp_path: Path) -> None:
-    source = """
-        import asyncio
+async def test_a_throttled_function_is_unauthorized(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A refusal to run the function (here the account pool is used up) is unauthorized."""
+    runtime = LocalFunctionRuntime([], LambdaSettings(account_concurrency=0, unreserved_minimum=0))
+    await runtime.start()
+    try:
+        mode = authorizer(runtime, tmp_path, ALLOW)
+        with caplog.at_level(logging.INFO, logger="strawsync.auth"):
+            await refused(mode, credentials())
+    finally:
+        await runtime.close()
 
-        STATE = {"finished": False}
+    assert "TooManyRequestsException" in caplog.text
+    assert calls(tmp_path) == []
 
-        async def handler(event):
-            await asyncio.sleep(5)
-            STATE["finished"] = True
-            return {"isAuthorized": True}
-    """
-    mode = authorizer(tmp_path, source, timeoutSeconds=0.05)
-    assert isinstance(mode.function, LocalFunction)
 
-    with pytest.raises(FunctionTimeout):
-        await mode.function({})
+async def test_a_function_that_is_not_attached_is_unauthorized(tmp_path: Path) -> None:
+    mode = create({"function": FUNCTION}, project(tmp_path, ALLOW))
+
     await refused(mode, credentials())
 
-    assert mode.function.function.__globals__["STATE"] == {"finished": False}
 
-
-async def test_a_timeout_error_the_handler_raises_itself_is_not_a_timeout(
-    tmp_path: Path,
+async def test_an_empty_token_is_refused_without_a_call(
+    runtime: LocalFunctionRuntime, tmp_path: Path
 ) -> None:
-    source = """
-        def handler(event):
-            raise TimeoutError("upstream")
-    """
-    mode = authorizer(tmp_path, source)
-    assert isinstance(mode.function, LocalFunction)
-
-    with pytest.raises(TimeoutError, match="upstream"):
-        await mode.function({})
-
-
-async def test_an_empty_token_is_refused_without_a_call(tmp_path: Path) -> None:
-    mode = authorizer(tmp_path, ALLOW)
+    mode = authorizer(runtime, tmp_path, ALLOW)
 
     await refused(mode, credentials(""))
     await refused(mode, credentials(None))
 
-    assert calls(mode) == []
+    assert calls(tmp_path) == []
 
 
 async def test_a_token_not_matching_the_validation_expression_is_refused_without_a_call(
+    runtime: LocalFunctionRuntime,
     tmp_path: Path,
 ) -> None:
-    mode = authorizer(tmp_path, ALLOW, identityValidationExpression="custom-[0-9]+")
+    mode = authorizer(runtime, tmp_path, ALLOW, identityValidationExpression="custom-[0-9]+")
 
     await refused(mode, credentials("custom-12x"))
     await refused(mode, credentials("xcustom-12"))
-    assert calls(mode) == []
+    assert calls(tmp_path) == []
 
     await mode.authenticate(credentials("custom-12"))
-    assert [event["authorizationToken"] for event in calls(mode)] == ["custom-12"]
+    assert [event["authorizationToken"] for event in calls(tmp_path)] == ["custom-12"]
 
 
 # --- deniedFields -----------------------------------------------------------------------------
 
 
-async def test_denied_fields_are_normalised_to_type_dot_field(tmp_path: Path) -> None:
+async def test_denied_fields_are_normalised_to_type_dot_field(
+    runtime: LocalFunctionRuntime, tmp_path: Path
+) -> None:
     response = """{
         "isAuthorized": True,
         "deniedFields": [
@@ -382,7 +450,7 @@ async def test_denied_fields_are_normalised_to_type_dot_field(tmp_path: Path) ->
             "arn:aws:appsync:eu-west-1:123456789012:apis/abcdefgh/types/Post/fields/content",
         ],
     }"""
-    mode = authorizer(tmp_path, answering(response))
+    mode = authorizer(runtime, tmp_path, answering(response))
 
     principal = await mode.authenticate(credentials())
 
@@ -405,8 +473,12 @@ def test_a_denied_field_that_names_no_field_is_rejected(entry: object) -> None:
         denied_field_name(entry)
 
 
-async def test_an_unreadable_denied_field_refuses_the_request(tmp_path: Path) -> None:
-    mode = authorizer(tmp_path, answering('{"isAuthorized": True, "deniedFields": ["secret"]}'))
+async def test_an_unreadable_denied_field_refuses_the_request(
+    runtime: LocalFunctionRuntime, tmp_path: Path
+) -> None:
+    mode = authorizer(
+        runtime, tmp_path, answering('{"isAuthorized": True, "deniedFields": ["secret"]}')
+    )
 
     await refused(mode, credentials())
 
@@ -414,47 +486,56 @@ async def test_an_unreadable_denied_field_refuses_the_request(tmp_path: Path) ->
 # --- caching ----------------------------------------------------------------------------------
 
 
-async def test_a_token_is_asked_about_once_within_the_ttl(tmp_path: Path) -> None:
-    mode = authorizer(tmp_path, ALLOW)
+async def test_a_token_is_asked_about_once_within_the_ttl(
+    runtime: LocalFunctionRuntime, tmp_path: Path
+) -> None:
+    mode = authorizer(runtime, tmp_path, ALLOW)
 
     first = await mode.authenticate(credentials("token-a"))
     second = await mode.authenticate(credentials("token-a", request_id="req-2"))
     await mode.authenticate(credentials("token-b"))
 
-    assert [event["authorizationToken"] for event in calls(mode)] == ["token-a", "token-b"]
+    assert [event["authorizationToken"] for event in calls(tmp_path)] == ["token-a", "token-b"]
     assert first == second
     assert first.identity is not second.identity  # each request gets its own $ctx.identity
 
 
-async def test_a_refusal_is_cached_too(tmp_path: Path) -> None:
-    mode = authorizer(tmp_path, answering('{"isAuthorized": False}'))
+async def test_a_refusal_is_cached_too(runtime: LocalFunctionRuntime, tmp_path: Path) -> None:
+    mode = authorizer(runtime, tmp_path, answering('{"isAuthorized": False}'))
 
     await refused(mode, credentials())
     await refused(mode, credentials())
 
-    assert len(calls(mode)) == 1
+    assert len(calls(tmp_path)) == 1
 
 
-async def test_ttl_override_zero_is_not_cached(tmp_path: Path) -> None:
-    mode = authorizer(tmp_path, answering('{"isAuthorized": True, "ttlOverride": 0}'))
-
-    await mode.authenticate(credentials())
-    await mode.authenticate(credentials())
-
-    assert len(calls(mode)) == 2
-
-
-async def test_a_ttl_of_zero_disables_the_cache(tmp_path: Path) -> None:
-    mode = authorizer(tmp_path, ALLOW, authorizerResultTtlInSeconds=0)
+async def test_ttl_override_zero_is_not_cached(
+    runtime: LocalFunctionRuntime, tmp_path: Path
+) -> None:
+    mode = authorizer(runtime, tmp_path, answering('{"isAuthorized": True, "ttlOverride": 0}'))
 
     await mode.authenticate(credentials())
     await mode.authenticate(credentials())
 
-    assert len(calls(mode)) == 2
+    assert len(calls(tmp_path)) == 2
 
 
-async def test_ttl_override_enables_caching_when_the_setting_is_zero(tmp_path: Path) -> None:
+async def test_a_ttl_of_zero_disables_the_cache(
+    runtime: LocalFunctionRuntime, tmp_path: Path
+) -> None:
+    mode = authorizer(runtime, tmp_path, ALLOW, authorizerResultTtlInSeconds=0)
+
+    await mode.authenticate(credentials())
+    await mode.authenticate(credentials())
+
+    assert len(calls(tmp_path)) == 2
+
+
+async def test_ttl_override_enables_caching_when_the_setting_is_zero(
+    runtime: LocalFunctionRuntime, tmp_path: Path
+) -> None:
     mode = authorizer(
+        runtime,
         tmp_path,
         answering('{"isAuthorized": True, "ttlOverride": 60}'),
         authorizerResultTtlInSeconds=0,
@@ -463,7 +544,7 @@ async def test_ttl_override_enables_caching_when_the_setting_is_zero(tmp_path: P
     await mode.authenticate(credentials())
     await mode.authenticate(credentials())
 
-    assert len(calls(mode)) == 1
+    assert len(calls(tmp_path)) == 1
 
 
 async def test_a_cached_answer_expires_after_its_ttl() -> None:
@@ -599,10 +680,10 @@ def test_good_settings_have_no_problems() -> None:
     ("settings", "problem"),
     [
         ({"function": 3}, "'function' must be a string 'path/to/file.py:function'"),
-        ({"function": "auth.py"}, "'function' 'auth.py' must be 'path/to/file.py:function'"),
-        ({"function": "auth.js:handler"}, "'function' 'auth.js' must be a Python file ending"),
-        ({"function": "auth.py:not-a-name"}, "'function' 'not-a-name' is not a Python function"),
-        ({"function": "auth.py:class"}, "'function' 'class' is not a Python function name"),
+        ({"function": "auth.py"}, "'function' must be 'path/to/file.py:function'"),
+        ({"function": "auth.rb:handler"}, "'function' the handler's file must end in .py, .js"),
+        ({"function": "../auth.py:handler"}, "'function' the handler's file must be a relative"),
+        ({"function": "auth.py:not-a-name"}, "'function' 'not-a-name' is not a valid function"),
         ({"authorizerResultTtlInSeconds": 3601}, "'authorizerResultTtlInSeconds' must be"),
         ({"authorizerResultTtlInSeconds": -1}, "'authorizerResultTtlInSeconds' must be"),
         ({"authorizerResultTtlInSeconds": 1.5}, "'authorizerResultTtlInSeconds' must be"),
@@ -633,12 +714,9 @@ def test_the_function_is_required() -> None:
     [
         (None, "file not found (from 'auth/authorizer.py:handler')"),
         ("def handler(event)\n    return {}\n", "authorizer.py:1: syntax error"),
-        ("raise ImportError('no module named jwt')\n", "failed to load: ImportError: no module"),
-        ("def other(event):\n    return {}\n", "no function 'handler'"),
-        ("handler = 42\n", "'handler' is not callable"),
     ],
 )
-def test_a_function_that_cannot_be_loaded_stops_create(
+def test_a_missing_or_uncompilable_handler_file_stops_create(
     tmp_path: Path, source: str | None, problem: str
 ) -> None:
     if source is not None:
@@ -649,6 +727,51 @@ def test_a_function_that_cannot_be_loaded_stops_create(
 
     assert str(tmp_path / "auth" / "authorizer.py") in str(caught.value)
     assert problem in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("source", "error_type"),
+    [
+        ("raise ImportError('no module named jwt')\n", "Runtime.ImportModuleError"),
+        ("def other(event, context):\n    return {}\n", "Runtime.HandlerNotFound"),
+    ],
+)
+async def test_a_function_that_fails_to_initialise_is_unauthorized(
+    runtime: LocalFunctionRuntime,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    source: str,
+    error_type: str,
+) -> None:
+    """Lambda's init errors: only running the file shows them, so the first call does."""
+    mode = authorizer(runtime, tmp_path, source)
+
+    with caplog.at_level(logging.INFO, logger="strawsync.auth"):
+        await refused(mode, credentials())
+
+    assert f"failed: {error_type}" in caplog.text
+
+
+async def test_a_node_handler_authorizes(tmp_path: Path) -> None:
+    (tmp_path / "auth").mkdir()
+    (tmp_path / "auth" / "authorizer.mjs").write_text(
+        "export const handler = async (event, context) => ({\n"
+        "  isAuthorized: event.authorizationToken === 'node-token',\n"
+        "  resolverContext: {fn: context.functionName},\n"
+        "});\n"
+    )
+    mode = create({"function": "auth/authorizer.mjs:handler"}, tmp_path, api_name="NodeApi")
+    assert mode.local_function is not None
+    runtime = LocalFunctionRuntime([mode.local_function], LambdaSettings())
+    mode.attach(runtime.invoker(mode.local_function.name))
+    await runtime.start()
+    try:
+        principal = await mode.authenticate(credentials("node-token"))
+        await refused(mode, credentials("other-token"))
+    finally:
+        await runtime.close()
+
+    assert principal.identity == {"resolverContext": {"fn": "NodeApi-authorizer"}}
 
 
 def test_create_refuses_bad_settings(tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ NOTE = {
 }
 
 AUTHORIZER = """\
-def handler(event):
+def handler(event, context):
     if event["authorizationToken"] == "lambda-limited":
         return {"isAuthorized": True, "deniedFields": ["Note.mood", "Author.name"]}
     return {"isAuthorized": False}

@@ -59,10 +59,10 @@ UNAUTHORIZED = "UnauthorizedException"
 REVOCABLE_AUTHORIZER = (
     "from pathlib import Path\n\n"
     "HERE = Path(__file__).resolve().parent\n\n\n"
-    + AUTHORIZER.replace("def handler(event):", "def _original(event):")
+    + AUTHORIZER.replace("def handler(event, context):", "def _original(event, context):")
     + """
 
-def handler(event):
+def handler(event, context):
     token = event["authorizationToken"]
     with (HERE / "calls.log").open("a") as log:
         log.write(token + "\\n")
@@ -70,7 +70,7 @@ def handler(event):
         if (HERE / "revoked" / token).exists():
             return {"isAuthorized": False}
         return {"isAuthorized": True, "resolverContext": {"who": token}, "ttlOverride": 1}
-    return _original(event)
+    return _original(event, context)
 """
 )
 

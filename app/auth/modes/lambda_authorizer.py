@@ -17,8 +17,13 @@ function is asked again about the token (a cached answer another request got mea
 counts): still authorized, the connection goes on; refused, it is revoked. An answer with TTL
 0 is asked again every second (`MIN_RECHECK_SECONDS`) while the connection stays open.
 
-The function is called through `AuthorizerFunction`: a local Python function now
-(`LocalFunction`); a real Lambda client can implement the same one-method protocol.
+The function is a Lambda function on the service's local Lambda runtime (a worker process
+running AWS's runtime interface client, as a Lambda data source's function): `create` names it
+(`<api>-authorizer`, timeout `timeoutSeconds`) in `local_function`, the service adds it to the
+runtime and `attach`es its invoker. `InvokedAuthorizer` sends the event as JSON and reads the
+JSON answer; a function error (raised, init error, `Task timed out`, crash) or a refusal
+(throttled) is unauthorized. Handlers are Lambda handlers, `handler(event, context)`, in
+Python or Node.js.
 """
 
 from __future__ import annotations
@@ -38,8 +43,9 @@ from typing import Any, Final, Protocol
 import orjson
 
 from app.auth.base import AuthFailure, Credentials, Principal
-from app.auth.local_function import FunctionTimeout, LocalFunction, reference_problem
 from app.definition.model import AuthType
+from app.functions.base import FunctionInvoker, InvokeRefused, LocalFunctionConfig
+from app.functions.config import handler_parts, local_function_config
 
 logger = logging.getLogger("strawsync.auth")
 
@@ -68,6 +74,8 @@ _FIELD_ARN = re.compile(
     rf"arn:[^:]+:appsync:[^:]*:[^:]*:apis/[^/]+/types/({_NAME})/fields/({_NAME})"
 )
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
+_NOT_IN_FUNCTION_NAME = re.compile(r"[^A-Za-z0-9_-]")
+FUNCTION_SUFFIX: Final = "-authorizer"
 
 
 class AuthorizerFunction(Protocol):
@@ -78,6 +86,42 @@ class AuthorizerFunction(Protocol):
 
 class InvalidResponse(Exception):
     """The authorizer's response is not one AppSync accepts; the message is for the log."""
+
+
+class FunctionFailed(Exception):
+    """The function raised, timed out or crashed (Lambda's error document), or Lambda
+    refused to run it (throttled); the message is for the log."""
+
+
+class InvokedAuthorizer:
+    """An `AuthorizerFunction` that is a Lambda function: the event goes as JSON, the
+    answer comes back as JSON."""
+
+    def __init__(self, invoker: FunctionInvoker) -> None:
+        self.invoker = invoker
+
+    async def __call__(self, event: dict[str, Any]) -> Any:
+        try:
+            result = await self.invoker.invoke(orjson.dumps(event))
+        except InvokeRefused as refused:
+            raise FunctionFailed(f"not invoked: {refused}") from None
+        failure = result.error_document()
+        if failure is not None:
+            raise FunctionFailed(
+                f"{failure.get('errorType', result.function_error)}: "
+                f"{failure.get('errorMessage', '')} (Lambda request {result.request_id})"
+            )
+        try:
+            return orjson.loads(result.payload) if result.payload else None
+        except orjson.JSONDecodeError:
+            raise InvalidResponse("returned something other than JSON") from None
+
+
+class _NotAttached:
+    """The function before the service attached the runtime's invoker: every call fails."""
+
+    async def __call__(self, event: dict[str, Any]) -> Any:
+        raise FunctionFailed("the local Lambda runtime was not attached")
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +216,11 @@ class LambdaAuthorizer:
         name: str = "authorizer",
         cache_max_entries: int = CACHE_MAX_ENTRIES,
         clock: Callable[[], float] = time.monotonic,
+        local_function: LocalFunctionConfig | None = None,
     ) -> None:
         self.function = function
+        self.local_function = local_function
+        """The function the service runs on its local runtime for this mode, if any."""
         self.api_id = api_id
         self.account_id = account_id
         self.ttl_seconds = ttl_seconds
@@ -183,6 +230,10 @@ class LambdaAuthorizer:
         self._clock = clock
         self._cache: OrderedDict[str, tuple[float, Decision]] = OrderedDict()
         self._in_flight: dict[str, asyncio.Task[Decision]] = {}
+
+    def attach(self, invoker: FunctionInvoker) -> None:
+        """Ask `invoker` (the local runtime's, for `local_function`) from now on."""
+        self.function = InvokedAuthorizer(invoker)
 
     def claims(self, credentials: Credentials) -> bool:
         """Any `Authorization` header; the Authorizer offers SigV4 and JWTs to their modes first."""
@@ -245,8 +296,18 @@ class LambdaAuthorizer:
         request_id = credentials.request_id
         try:
             response = await self.function(self.event(token, credentials))
-        except FunctionTimeout as error:
-            logger.info("Lambda authorizer %s: %s (request %s)", self.name, error, request_id)
+        except FunctionFailed as error:
+            logger.info(
+                "Lambda authorizer %s failed: %s; unauthorized (request %s)",
+                self.name,
+                error,
+                request_id,
+            )
+            raise AuthFailure() from None
+        except InvalidResponse as error:
+            logger.info(
+                "Lambda authorizer %s: %s; unauthorized (request %s)", self.name, error, request_id
+            )
             raise AuthFailure() from None
         except Exception as error:
             logger.info(
@@ -352,9 +413,14 @@ def config_problems(config: Mapping[str, Any]) -> list[str]:
     if "function" not in config:
         problems.append("AWS_LAMBDA needs 'function: path/to/file.py:handler'")
     else:
-        problem = reference_problem(config["function"])
-        if problem is not None:
-            problems.append(f"'function' {problem}")
+        reference = config["function"]
+        parts = (
+            handler_parts(reference)
+            if isinstance(reference, str)
+            else "must be a string 'path/to/file.py:function'"
+        )
+        if isinstance(parts, str):
+            problems.append(f"'function' {parts}")
     ttl = config.get("authorizerResultTtlInSeconds", DEFAULT_TTL_SECONDS)
     if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 <= ttl <= MAX_TTL_SECONDS:
         problems.append(
@@ -384,25 +450,57 @@ def config_problems(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def function_name(api_id: str) -> str:
+    """The authorizer's Lambda function name: `<api>-authorizer`, in Lambda's alphabet."""
+    stem = _NOT_IN_FUNCTION_NAME.sub("-", api_id)[: 64 - len(FUNCTION_SUFFIX)]
+    return stem + FUNCTION_SUFFIX
+
+
+def handler_file_problem(reference: str, project_dir: Path) -> str | None:
+    """A missing handler file, or a Python file that does not compile, named with its line;
+    what only running it shows (a missing handler, an import error) is the function's init
+    error, logged when it is first asked."""
+    parts = handler_parts(reference)
+    if isinstance(parts, str):
+        return parts
+    path = project_dir.joinpath(*parts[0].parts).resolve()
+    if not path.is_file():
+        return f"{path}: file not found (from '{reference}')"
+    if path.suffix == ".py":
+        try:
+            compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+        except SyntaxError as error:
+            return f"{path}:{error.lineno}: syntax error: {error.msg}"
+    return None
+
+
 def create(
     config: Mapping[str, Any], project_dir: Path, *, api_name: str | None = None
 ) -> LambdaAuthorizer:
-    """The configured mode, its function loaded from the project.
+    """The configured mode and the Lambda function it runs on the local runtime.
 
     `api_name` is the requestContext's `apiId` (by default the project directory's name, which
     is also the API's name when `strawsync.yaml` sets none). Raises ValueError naming the file
-    and the problem when the function cannot be loaded."""
+    and the problem when the handler's file is missing or does not compile."""
     problems = config_problems(config)
     if problems:
         raise ValueError("; ".join(problems))
     reference: str = config["function"]
+    problem = handler_file_problem(reference, project_dir)
+    if problem is not None:
+        raise ValueError(problem)
+    api_id = api_name or project_dir.resolve().name
     timeout = float(config.get("timeoutSeconds", DEFAULT_TIMEOUT_SECONDS))
+    function = local_function_config(
+        function_name(api_id), {"handler": reference, "timeout": timeout}, project_dir
+    )
     expression = config.get("identityValidationExpression")
     return LambdaAuthorizer(
-        LocalFunction.load(reference, project_dir, timeout),
-        api_id=api_name or project_dir.resolve().name,
+        _NotAttached(),
+        api_id=api_id,
         account_id=config.get("accountId", DEFAULT_ACCOUNT_ID),
         ttl_seconds=config.get("authorizerResultTtlInSeconds", DEFAULT_TTL_SECONDS),
         validation=re.compile(expression) if expression else None,
         name=reference,
+        local_function=function,
     )
