@@ -34,6 +34,15 @@ from app.auth.modes.lambda_authorizer import (
 )
 from app.definition.model import AuthType, LambdaSettings
 from app.functions.runtime import LocalFunctionRuntime
+from tests.support.lambda_fake import (
+    ACCESS_KEY,
+    ARN,
+    SECRET_KEY,
+    Answer,
+    FakeLambda,
+    function_error,
+    throttled,
+)
 
 FUNCTION = "auth/authorizer.py:handler"
 
@@ -705,8 +714,96 @@ def test_bad_settings_are_reported(settings: dict[str, Any], problem: str) -> No
     assert problems[0].startswith(problem)
 
 
-def test_the_function_is_required() -> None:
-    assert config_problems({}) == ["AWS_LAMBDA needs 'function: path/to/file.py:handler'"]
+@pytest.mark.parametrize("settings", [{}, {"function": FUNCTION, "lambdaFunctionArn": ARN}])
+def test_one_function_is_required(settings: dict[str, Any]) -> None:
+    assert config_problems(settings) == [
+        "AWS_LAMBDA needs 'function: path/to/file.py:handler' (a local function) or "
+        "'lambdaFunctionArn' (a function on AWS Lambda), not both"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"lambdaFunctionArn": "fake-fn"}, "'lambdaFunctionArn' must be a Lambda function ARN"),
+        ({"lambdaFunctionArn": ARN, "endpoint": "localhost:1"}, "'endpoint' is an http(s) URL"),
+        ({"function": FUNCTION, "endpoint": "http://127.0.0.1:1"}, "'endpoint' is an http(s)"),
+    ],
+)
+def test_bad_remote_settings_are_reported(settings: dict[str, Any], problem: str) -> None:
+    problems = config_problems(settings)
+
+    assert len(problems) == 1
+    assert problems[0].startswith(problem)
+
+
+# --- a function on AWS Lambda -----------------------------------------------------------------
+
+
+@pytest.fixture
+async def fake_lambda(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeLambda]:
+    """The loopback Invoke API fake (it checks SigV4), and credentials for it."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    async with FakeLambda() as fake:
+        yield fake
+
+
+async def remote_authorizer(tmp_path: Path, fake: FakeLambda) -> LambdaAuthorizer:
+    mode = create(
+        {"lambdaFunctionArn": ARN, "endpoint": fake.url, "authorizerResultTtlInSeconds": 0},
+        tmp_path,
+        api_name="TestApi",
+    )
+    await mode.start()
+    return mode
+
+
+async def test_a_function_on_aws_lambda_decides(tmp_path: Path, fake_lambda: FakeLambda) -> None:
+    fake_lambda.handler = lambda call: {
+        "isAuthorized": call.event["authorizationToken"] == "good-token",
+        "resolverContext": {"from": "aws"},
+    }
+    mode = await remote_authorizer(tmp_path, fake_lambda)
+    try:
+        principal = await mode.authenticate(credentials())
+        await refused(mode, credentials("bad-token"))
+    finally:
+        await mode.close()
+
+    assert principal.identity == {"resolverContext": {"from": "aws"}}
+    first = fake_lambda.calls[0]
+    assert first.signed and first.function == ARN
+    assert first.invocation_type == "RequestResponse"
+    assert first.event["requestContext"]["apiId"] == "TestApi"
+    assert mode.local_function is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "logged"),
+    [
+        (function_error("token store down"), "failed: Error: token store down"),
+        (throttled(), "failed: not invoked: TooManyRequestsException"),
+    ],
+)
+async def test_a_failing_or_throttled_function_on_aws_is_unauthorized(
+    tmp_path: Path,
+    fake_lambda: FakeLambda,
+    caplog: pytest.LogCaptureFixture,
+    answer: Answer,
+    logged: str,
+) -> None:
+    fake_lambda.script = [answer] * 3  # a throttled call is retried (3 attempts)
+    mode = await remote_authorizer(tmp_path, fake_lambda)
+    try:
+        with caplog.at_level(logging.INFO, logger="strawsync.auth"):
+            await refused(mode, credentials())
+    finally:
+        await mode.close()
+
+    assert logged in caplog.text
 
 
 @pytest.mark.parametrize(

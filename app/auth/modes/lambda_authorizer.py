@@ -24,6 +24,11 @@ runtime and `attach`es its invoker. `InvokedAuthorizer` sends the event as JSON 
 JSON answer; a function error (raised, init error, `Task timed out`, crash) or a refusal
 (throttled) is unauthorized. Handlers are Lambda handlers, `handler(event, context)`, in
 Python or Node.js.
+
+A function on AWS Lambda is named by `lambdaFunctionArn` instead (AppSync's
+`authorizerUri`): `start` opens the Invoke API client the Lambda data source uses (SigV4,
+the standard credential chain, `endpoint` to reach another Invoke API), with `timeoutSeconds`
+as its deadline; its errors and refusals are unauthorized the same way.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ from typing import Any, Final, Protocol
 import orjson
 
 from app.auth.base import AuthFailure, Credentials, Principal
+from app.datasources.awslambda.config import FunctionArn, parse_arn
+from app.datasources.awslambda.remote import RemoteFunctionInvoker
 from app.definition.model import AuthType
 from app.functions.base import FunctionInvoker, InvokeRefused, LocalFunctionConfig
 from app.functions.config import handler_parts, local_function_config
@@ -63,6 +70,8 @@ MAX_CACHED_RESPONSE_BYTES: Final = 1_048_576
 
 CONFIG_KEYS: Final = (
     "function",
+    "lambdaFunctionArn",
+    "endpoint",
     "authorizerResultTtlInSeconds",
     "identityValidationExpression",
     "timeoutSeconds",
@@ -217,10 +226,18 @@ class LambdaAuthorizer:
         cache_max_entries: int = CACHE_MAX_ENTRIES,
         clock: Callable[[], float] = time.monotonic,
         local_function: LocalFunctionConfig | None = None,
+        remote_function: FunctionArn | None = None,
+        endpoint: str | None = None,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         self.function = function
         self.local_function = local_function
         """The function the service runs on its local runtime for this mode, if any."""
+        self.remote_function = remote_function
+        """A function on AWS Lambda, invoked from `start` on."""
+        self._endpoint = endpoint
+        self._timeout_seconds = timeout_seconds
+        self._remote: RemoteFunctionInvoker | None = None
         self.api_id = api_id
         self.account_id = account_id
         self.ttl_seconds = ttl_seconds
@@ -355,7 +372,15 @@ class LambdaAuthorizer:
             task.exception()  # retrieved here, so a failure nobody awaited is not reported
 
     async def start(self) -> None:
-        return None
+        """Open the Invoke API client of a function on AWS Lambda."""
+        if self.remote_function is None or self._remote is not None:
+            return
+        remote = RemoteFunctionInvoker(
+            self.remote_function, endpoint=self._endpoint, timeout_seconds=self._timeout_seconds
+        )
+        await remote.start()
+        self._remote = remote
+        self.attach(remote)
 
     async def close(self) -> None:
         """Drop cached answers and stop calls no request waits for any more."""
@@ -363,6 +388,10 @@ class LambdaAuthorizer:
         for task in list(self._in_flight.values()):
             task.cancel()
         self._in_flight.clear()
+        if self._remote is not None:
+            await self._remote.close()
+            self._remote = None
+            self.function = _NotAttached()
 
 
 class AuthorizerStanding:
@@ -410,8 +439,18 @@ def config_problems(config: Mapping[str, Any]) -> list[str]:
         for key in config
         if key not in CONFIG_KEYS
     ]
-    if "function" not in config:
-        problems.append("AWS_LAMBDA needs 'function: path/to/file.py:handler'")
+    if ("function" in config) == ("lambdaFunctionArn" in config):
+        problems.append(
+            "AWS_LAMBDA needs 'function: path/to/file.py:handler' (a local function) or "
+            "'lambdaFunctionArn' (a function on AWS Lambda), not both"
+        )
+    elif "lambdaFunctionArn" in config:
+        arn = config["lambdaFunctionArn"]
+        if not isinstance(arn, str) or parse_arn(arn) is None:
+            problems.append(
+                "'lambdaFunctionArn' must be a Lambda function ARN "
+                "(arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>])"
+            )
     else:
         reference = config["function"]
         parts = (
@@ -444,6 +483,13 @@ def config_problems(config: Mapping[str, Any]) -> list[str]:
             f"'timeoutSeconds' must be a number of seconds above 0 and at most "
             f"{MAX_TIMEOUT_SECONDS:g}"
         )
+    endpoint = config.get("endpoint")
+    if endpoint is not None and (
+        "lambdaFunctionArn" not in config
+        or not isinstance(endpoint, str)
+        or not endpoint.startswith(("http://", "https://"))
+    ):
+        problems.append("'endpoint' is an http(s) URL, and only goes with 'lambdaFunctionArn'")
     account_id = config.get("accountId", DEFAULT_ACCOUNT_ID)
     if not isinstance(account_id, str) or _ACCOUNT_ID.fullmatch(account_id) is None:
         problems.append("'accountId' must be a 12-digit AWS account id, as a string")
@@ -485,22 +531,38 @@ def create(
     problems = config_problems(config)
     if problems:
         raise ValueError("; ".join(problems))
+    api_id = api_name or project_dir.resolve().name
+    timeout = float(config.get("timeoutSeconds", DEFAULT_TIMEOUT_SECONDS))
+    expression = config.get("identityValidationExpression")
+    validation = re.compile(expression) if expression else None
+    ttl_seconds = config.get("authorizerResultTtlInSeconds", DEFAULT_TTL_SECONDS)
+    account_id = config.get("accountId", DEFAULT_ACCOUNT_ID)
+    if "lambdaFunctionArn" in config:
+        arn: str = config["lambdaFunctionArn"]
+        return LambdaAuthorizer(
+            _NotAttached(),
+            api_id=api_id,
+            account_id=account_id,
+            ttl_seconds=ttl_seconds,
+            validation=validation,
+            name=arn,
+            remote_function=parse_arn(arn),
+            endpoint=config.get("endpoint"),
+            timeout_seconds=timeout,
+        )
     reference: str = config["function"]
     problem = handler_file_problem(reference, project_dir)
     if problem is not None:
         raise ValueError(problem)
-    api_id = api_name or project_dir.resolve().name
-    timeout = float(config.get("timeoutSeconds", DEFAULT_TIMEOUT_SECONDS))
     function = local_function_config(
         function_name(api_id), {"handler": reference, "timeout": timeout}, project_dir
     )
-    expression = config.get("identityValidationExpression")
     return LambdaAuthorizer(
         _NotAttached(),
         api_id=api_id,
-        account_id=config.get("accountId", DEFAULT_ACCOUNT_ID),
-        ttl_seconds=config.get("authorizerResultTtlInSeconds", DEFAULT_TTL_SECONDS),
-        validation=re.compile(expression) if expression else None,
+        account_id=account_id,
+        ttl_seconds=ttl_seconds,
+        validation=validation,
         name=reference,
         local_function=function,
     )
