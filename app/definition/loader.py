@@ -7,6 +7,7 @@ Layout (see README, "The API definition"):
     resolvers/<Type>.<field>.yaml       one resolver per file
     resolvers/functions/<name>.yaml     one pipeline function per file
     mapping_templates/...               VTL; <Type>.<field>.request.vtl by convention
+                                        (optional on AWS_LAMBDA data sources: direct Lambda)
 """
 
 from __future__ import annotations
