@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest setup bench bench-templates bench-fanout bench-soak clean
+.PHONY: run test lint typecheck pytest setup bench bench-templates bench-fanout bench-soak bench-lambda clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ bench-fanout: $(STAMP)
 # and open files sampled every 5 s; not part of `make test` (needs DynamoDB Local: `make setup`).
 bench-soak: $(STAMP)
 	$(BIN)/python -m benchmarks.soak $(ARGS)
+
+# A direct Lambda resolver on a trivial local function; 100 Invokes vs one BatchInvoke of 100;
+# cold starts of Python and Node.js workers.
+bench-lambda: $(STAMP)
+	$(BIN)/python -m benchmarks.lambda_functions $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
