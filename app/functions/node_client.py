@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import ClassVar, Final
 
 from app.engines.base import EngineError
+from app.engines.commands import run_command
 
 NPM_PACKAGE: Final = "aws-lambda-ric"
 NPM_VERSION: Final = "4.0.2"
@@ -95,7 +96,7 @@ async def ensure_node_client(
             "--loglevel=error",
             f"{NPM_PACKAGE}@{NPM_VERSION}",
         ]
-        code, output = await _run(command, env=env, cwd=staging)
+        code, output = await run_command(command, env=env, limit=_NPM_SECONDS, cwd=staging)
         if code != 0 or await asyncio.to_thread(_entry, staging) is None:
             tail = "\n".join(output.strip().splitlines()[-20:])[-4000:]
             raise NodeClientError(
@@ -114,27 +115,3 @@ async def ensure_node_client(
         raise NodeClientError(f"{NPM_PACKAGE} vanished from {root} after installing it")
     progress(f"Node.js Lambda runtime client installed: {entry}")
     return entry
-
-
-async def _run(command: list[str], *, env: Mapping[str, str], cwd: Path) -> tuple[int, str]:
-    try:
-        process = await asyncio.create_subprocess_exec(
-            *command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=dict(env),
-            cwd=cwd,
-        )
-    except OSError as error:
-        return 127, f"{command[0]}: {error}"
-    try:
-        async with asyncio.timeout(_NPM_SECONDS):
-            output, _ = await process.communicate()
-    except TimeoutError:
-        return -1, f"{command[0]} did not finish within {_NPM_SECONDS:g} s"
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return process.returncode or 0, output.decode("utf-8", errors="replace")

