@@ -133,18 +133,29 @@ def test_data_survives_a_restart(tmp_path: Path, logs_dir: Path) -> None:
     (tmp_path / "api").mkdir()
     project = open_sample(tmp_path / "api")
     relative = Path("api")  # as `make run` passes `--project .`
+    in_three_days = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
     with (
         serve(relative, logs_dir, cwd=tmp_path) as server,
         httpx.Client(base_url=server.url) as http,
     ):
-        event_id = create_event(http, "Durable")
+        event_id = create_event(http, "Durable", in_three_days)
     assert (project / ".strawsync" / "dynamodb").is_dir()
     with (
         serve(relative, logs_dir, cwd=tmp_path) as server,
         httpx.Client(base_url=server.url) as http,
     ):
-        body = run(http, "query($id: ID!) { getEvent(id: $id) { name } }", id=event_id)
-    assert body == {"data": {"getEvent": {"name": "Durable"}}}
+        query = "query($id: ID!) { getEvent(id: $id) { name summary daysUntil } }"
+        body = run(http, query, id=event_id)
+    # The Lambda-backed fields run from a project given as a relative path too.
+    assert body == {
+        "data": {
+            "getEvent": {
+                "name": "Durable",
+                "summary": f"Durable, {in_three_days} at here: d",
+                "daysUntil": 3,
+            }
+        }
+    }
 
 
 def test_summary_and_days_until_come_from_the_sample_functions(client: httpx.Client) -> None:

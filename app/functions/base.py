@@ -103,8 +103,8 @@ class FunctionInvoker(Protocol):
 class LocalFunctionConfig:
     """A function the project provides, run locally as Lambda would run it.
 
-    `handler` is Lambda's handler string relative to `code_dir` (Python `events.handler` for
-    `events.py`'s `handler`; Node.js `index.handler` for `index.js`/`index.mjs`).
+    `handler` is Lambda's handler string relative to `code_dir`, an absolute folder (Python
+    `events.handler` for `events.py`'s `handler`; Node.js `index.handler` for `index.js`).
     `reserved_concurrency` None means unreserved (it draws on the account pool's unreserved
     part); 0 disables the function (every invocation is throttled).
     """

@@ -169,7 +169,7 @@ def local_function_config(
 ) -> LocalFunctionConfig:
     """The local function a checked config describes (`local_function_problems` is empty).
 
-    `code_dir` is the handler file's folder, and the handler string is Lambda's: the
+    `code_dir` is the handler file's folder, absolute, and the handler string is Lambda's: the
     module's stem, a dot, the function (`events.handler`), as Lambda resolves it in
     `LAMBDA_TASK_ROOT`. `name` is used unless `functionName` is given.
     """
@@ -182,7 +182,9 @@ def local_function_config(
         name=str(config.get("functionName") or name),
         handler=f"{path.stem}.{function}",
         runtime=str(config.get("runtime") or DEFAULT_RUNTIMES[path.suffix]),
-        code_dir=project_dir.joinpath(*path.parent.parts),
+        # Absolute: workers run with it as their cwd and LAMBDA_TASK_ROOT, where a relative
+        # path (`serve --project .`) would be resolved again from inside it.
+        code_dir=project_dir.joinpath(*path.parent.parts).absolute(),
         timeout_seconds=float(config.get("timeout", DEFAULT_TIMEOUT)),
         memory_size_mb=int(config.get("memorySize", DEFAULT_MEMORY)),
         reserved_concurrency=config.get("reservedConcurrency"),

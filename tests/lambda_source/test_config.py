@@ -117,6 +117,15 @@ def test_the_local_function_a_config_describes(tmp_path: Path) -> None:
     assert function.arn.endswith(":function:EventSummary")
 
 
+def test_a_relative_project_gives_an_absolute_code_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # `serve --project .`
+    function = local_function_config("EventSummary", local(), Path("."))
+    assert function.code_dir.is_absolute()
+    assert function.code_dir == tmp_path / "functions"
+
+
 def test_local_function_defaults_follow_lambda(tmp_path: Path) -> None:
     node = local_function_config(
         "Count", {"handler": "index.mjs:run", "functionName": "f"}, tmp_path
