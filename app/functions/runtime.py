@@ -363,7 +363,9 @@ class LocalFunctionRuntime:
         finally:
             self._busy.discard(worker)
         duration_ms = (time.perf_counter() - started) * 1000
-        memory = worker.peak_memory_mb() if result.worker_alive else None
+        # `Max Memory Used` is a /proc read: only when the REPORT line will be written.
+        reporting = result.worker_alive and logger.isEnabledFor(logging.INFO)
+        memory = worker.peak_memory_mb() if reporting else None
         if result.worker_alive and self._started:
             self._keep_warm(worker)
         elif result.worker_alive:
