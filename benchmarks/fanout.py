@@ -540,15 +540,20 @@ async def _measure(
         result.fanout_ms = last
         result.mutation_ms = [(a - s) * 1000 for s, a in zip(requests, responses, strict=True)]
     finally:
-        for client in clients:
-            with suppress(Exception):
-                client.tell("close")
-        for client in clients:
-            try:
-                await asyncio.wait_for(client.process.wait(), 10)
-            except TimeoutError:
-                client.process.kill()
-                await client.process.wait()
+        await close_clients(clients)
+
+
+async def close_clients(clients: Sequence[_ClientProcess]) -> None:
+    """Tell every client process to close its sockets and exit; kill one that takes over 10 s."""
+    for client in clients:
+        with suppress(Exception):
+            client.tell("close")
+    for client in clients:
+        try:
+            await asyncio.wait_for(client.process.wait(), 10)
+        except TimeoutError:
+            client.process.kill()
+            await client.process.wait()
 
 
 async def _deliver(

@@ -31,7 +31,7 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -298,15 +298,7 @@ async def soak(server: servers.Server, api_key: str, args: argparse.Namespace) -
             deliveries.delivered = deliveries.missing = deliveries.duplicates = 0
             await _report(clients, load.events, deliveries)
     finally:
-        for client in clients:
-            with suppress(Exception):
-                client.tell("close")
-        for client in clients:
-            try:
-                await asyncio.wait_for(client.process.wait(), 10)
-            except TimeoutError:
-                client.process.kill()
-                await client.process.wait()
+        await fanout.close_clients(clients)
 
     settle_deadline = time.monotonic() + SETTLE_SECONDS
     after = sample(pid, started, "teardown", load)
