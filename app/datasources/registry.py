@@ -9,6 +9,7 @@ from app.datasources.awslambda.source import LambdaType
 from app.datasources.base import DataSourceType
 from app.datasources.dynamodb.source import DynamoDBType
 from app.datasources.none import NoneType
+from app.datasources.opensearch.source import OpenSearchType
 
 KNOWN_APPSYNC_TYPES = frozenset(
     {
@@ -25,5 +26,11 @@ KNOWN_APPSYNC_TYPES = frozenset(
 )
 
 DATA_SOURCE_TYPES: Mapping[str, DataSourceType] = MappingProxyType(
-    {"NONE": NoneType(), "AMAZON_DYNAMODB": DynamoDBType(), "AWS_LAMBDA": LambdaType()}
+    {
+        "NONE": NoneType(),
+        "AMAZON_DYNAMODB": DynamoDBType(),
+        "AWS_LAMBDA": LambdaType(),
+        "AMAZON_OPENSEARCH_SERVICE": OpenSearchType("AMAZON_OPENSEARCH_SERVICE"),
+        "AMAZON_ELASTICSEARCH": OpenSearchType("AMAZON_ELASTICSEARCH"),
+    }
 )

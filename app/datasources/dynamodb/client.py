@@ -171,7 +171,8 @@ def static_credentials(credentials: Credentials) -> CredentialSource:
 
 
 class SigV4Signer:
-    """AWS Signature Version 4 for POST / with a JSON body, as botocore's `SigV4Auth` signs it.
+    """AWS Signature Version 4 as botocore's `SigV4Auth` signs it (POST / with a JSON body for
+    DynamoDB; any method, path and query for Lambda and OpenSearch).
 
     The derived signing key depends only on the secret, the UTC date, the region and the
     service, so it is computed once a day instead of four HMACs per request.
@@ -202,27 +203,34 @@ class SigV4Signer:
         *,
         path: str = "/",
         query: str = "",
+        method: str = "POST",
+        content_sha256: bool = False,
     ) -> None:
         """Add `X-Amz-Date`, the session token if any, and `Authorization` to `headers`.
 
         `path` and `query` are the canonical URI and query string (already encoded as SigV4
-        wants them; the Lambda Invoke API signs `/2015-03-31/functions/.../invocations`)."""
+        wants them; the Lambda Invoke API signs `/2015-03-31/functions/.../invocations`).
+        `content_sha256` also sends (and signs) the payload hash as `X-Amz-Content-SHA256`,
+        which OpenSearch Serverless (`aoss`) requires."""
         moment = now or datetime.now(UTC)
         amz_date = moment.strftime("%Y%m%dT%H%M%SZ")
         date = amz_date[:8]
+        payload_hash = hashlib.sha256(body).hexdigest()
         headers["X-Amz-Date"] = amz_date
+        if content_sha256:
+            headers["X-Amz-Content-SHA256"] = payload_hash
         if credentials.token:
             headers["X-Amz-Security-Token"] = credentials.token
         signed = sorted((name.lower(), " ".join(value.split())) for name, value in headers.items())
         signed_names = ";".join(name for name, _ in signed)
         canonical = "\n".join(
             (
-                "POST",
+                method,
                 path,
                 query,
                 "".join(f"{name}:{value}\n" for name, value in signed),
                 signed_names,
-                hashlib.sha256(body).hexdigest(),
+                payload_hash,
             )
         )
         scope = f"{date}/{self.region}/{self.service}/aws4_request"
