@@ -85,7 +85,8 @@ class TypeGenerator:
         for directive in self.gql.directives:
             if not is_specified_directive(directive):
                 self.directives.declare(directive, self.annotation, self.parameters)
-        for type_ in self.named:
+        # Unions first: a field may name one, and a union needs only its members' classes.
+        for type_ in sorted(self.named, key=lambda t: not isinstance(t, GraphQLUnionType)):
             self._define(type_)
 
     # --- pass 1: empty classes, enums ----------------------------------------------------
