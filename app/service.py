@@ -38,6 +38,7 @@ from app.realtime.pubsub import MemoryPubSub, PubSub, PubSubError, create_pubsub
 from app.resolvers.runtime import ResolverRuntime
 from app.schema.builder import build_strawberry_schema
 from app.schema.direct import graphql_schema
+from app.streams.mappings import StreamMappings
 from app.templates.vtl import VtlEngine
 
 logger = logging.getLogger("strawsync.service")
@@ -76,6 +77,7 @@ class Service:
     realtime: SubscriptionEngine
     authorizer: Authorizer
     field_rules: FieldRules
+    streams: StreamMappings
 
     async def start(self) -> None:
         """Connect pub/sub first (quick to fail), then local engines (they give data sources
@@ -87,6 +89,7 @@ class Service:
             await self.engines.start()
             for data_source in self.data_sources.values():
                 await data_source.start()
+            await self.streams.start()
         except BaseException as error:
             await self.close()
             if isinstance(error, EngineError | OSError):
@@ -96,6 +99,8 @@ class Service:
             raise
 
     async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.streams.close()
         with contextlib.suppress(Exception):
             await self.realtime.close()
         with contextlib.suppress(Exception):
@@ -175,6 +180,9 @@ def build_service(
         realtime=SubscriptionEngine(definition, executor, runtime, pubsub, rules),
         authorizer=authorizer,
         field_rules=rules,
+        streams=StreamMappings(
+            definition.streams, data_sources, definition.project_dir, in_memory=in_memory
+        ),
     )
 
 

@@ -32,6 +32,7 @@ from app.definition.model import (
     ResolverKind,
 )
 from app.definition.settings import SettingsLoader
+from app.definition.streams import parse_streams
 from app.definition.subscriptions import load_subscriptions
 from app.definition.yaml_source import YamlDocument
 from app.problems import DefinitionError, Problem
@@ -112,6 +113,9 @@ class _Loader(SettingsLoader):
             self._problem(self._display(sdl_path), problem.message, problem.line, problem.column)
         doc, values = settings
         profile = self._load_profile(doc, values)
+        streams, stream_problems = parse_streams(values.get("streams"), data_sources, doc)
+        for path, message in stream_problems:
+            self._at(doc, message, "streams", *path)
         return ApiDefinition(
             name=str(values.get("name") or self.project_dir.resolve().name),
             project_dir=self.project_dir,
@@ -127,6 +131,7 @@ class _Loader(SettingsLoader):
             profile=profile,
             exposure=self._load_exposure(doc, values, profile),
             lambda_settings=self._load_lambda(doc, values),
+            streams=streams,
         )
 
     def _yaml_files(self, directory: Path, *, skip: str | None = None) -> list[Path]:

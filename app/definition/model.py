@@ -221,6 +221,54 @@ class SubscriptionDef:
     mutations: tuple[str, ...]
 
 
+class StartingPosition(StrEnum):
+    """Where a new event source mapping starts reading a stream (AWS's names)."""
+
+    TRIM_HORIZON = "TRIM_HORIZON"
+    LATEST = "LATEST"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexTarget:
+    """The built-in indexer's destination: an index behind an OpenSearch data source."""
+
+    data_source: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventSourceMappingDef:
+    """One entry of `streams:`, AWS's `AWS::Lambda::EventSourceMapping` for a DynamoDB stream:
+    the table's stream feeds a Lambda data source's function, or (`index`) the built-in
+    indexer that keeps an OpenSearch index in step with the table, as Amplify's @searchable.
+
+    `table_source` is the DynamoDB data source whose endpoint and credentials reach the table.
+    -1 means unlimited for `maximum_retry_attempts` and `maximum_record_age_seconds`.
+    """
+
+    table: str
+    table_source: str
+    origin: Origin
+    function: str | None = None
+    index: IndexTarget | None = None
+    batch_size: int = 100
+    batching_window_seconds: int = 0
+    starting_position: StartingPosition = StartingPosition.TRIM_HORIZON
+    maximum_retry_attempts: int = -1
+    maximum_record_age_seconds: int = -1
+    bisect_on_error: bool = False
+    report_batch_item_failures: bool = False
+    enabled: bool = True
+
+    @property
+    def target(self) -> str:
+        """What the mapping feeds, for logs and file names: `function:<name>` or
+        `index:<data source>/<index>`."""
+        if self.index is not None:
+            return f"index:{self.index.data_source}/{self.index.name}"
+        return f"function:{self.function}"
+
+
 @dataclass(frozen=True, slots=True)
 class ApiDefinition:
     """A whole API, ready to serve."""
@@ -239,3 +287,4 @@ class ApiDefinition:
     profile: Profile = Profile.DEVELOPMENT
     exposure: Exposure = field(default_factory=Exposure)
     lambda_settings: LambdaSettings = field(default_factory=LambdaSettings)
+    streams: tuple[EventSourceMappingDef, ...] = ()

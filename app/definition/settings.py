@@ -39,6 +39,7 @@ _SETTINGS_KEYS = frozenset(
         "graphiql",
         "getQueries",
         "lambda",
+        "streams",
     }
 )
 _LAMBDA_KEYS = {
