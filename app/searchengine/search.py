@@ -1,0 +1,482 @@
+"""`_search` and `_count`: a request body and URL parameters in, OpenSearch's answer out.
+
+Pure functions over index snapshots (the store takes them at a refresh point); no I/O.
+Relevance-sorted pages ask tantivy for the top `from + size` hits; any other sort (fields,
+`_doc`, ascending score), `search_after` and `min_score` read every match with its score,
+give each its sort values and order them here, which is exact and fine at the sizes a local
+engine holds. Several indexes are searched one by one and their hits merged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import orjson
+import tantivy
+
+from app.searchengine.aggregations import aggregate
+from app.searchengine.errors import bad_request, parsing, unsupported
+from app.searchengine.highlight import Highlighter, parse_highlight
+from app.searchengine.mapping import ID_FIELD, TYPE_KINDS, FieldKind
+from app.searchengine.query import Compiler, Highlights
+from app.searchengine.snapshot import IndexSnapshot
+from app.searchengine.sorting import (
+    MISSING,
+    SortKey,
+    after_value,
+    check_field,
+    is_relevance,
+    parse_sort,
+    parse_sort_param,
+    shown,
+    sort_key,
+    substitute_missing,
+)
+from app.searchengine.source_filter import SourceFilter, parse_source, parse_source_params
+
+MAX_RESULT_WINDOW: Final = 10_000
+DEFAULT_SIZE: Final = 10
+DEFAULT_TRACK_TOTAL_HITS: Final = 10_000
+
+_BODY_KEYS: Final = frozenset(
+    {"query", "from", "size", "sort", "_source", "track_total_hits", "track_scores",
+     "highlight", "aggs", "aggregations", "min_score", "search_after", "timeout", "version",
+     "seq_no_primary_term", "post_filter", "explain", "stored_fields", "docvalue_fields",
+     "fields", "script_fields", "collapse", "rescore", "suggest", "indices_boost", "profile",
+     "terminate_after", "stats", "ext", "pit", "slice"}
+)  # fmt: skip
+_UNSUPPORTED_KEYS: Final = frozenset(
+    {"docvalue_fields", "fields", "script_fields", "collapse", "rescore", "suggest",
+     "indices_boost", "terminate_after", "ext", "pit", "slice", "stored_fields"}
+)  # fmt: skip
+_IGNORED_PARAMS: Final = frozenset(
+    {"pretty", "human", "error_trace", "filter_path", "ignore_unavailable", "allow_no_indices",
+     "expand_wildcards", "search_type", "preference", "routing", "request_cache",
+     "batched_reduce_size", "ccs_minimize_roundtrips", "allow_partial_search_results",
+     "max_concurrent_shard_requests", "pre_filter_shard_size", "timeout", "ignore_throttled",
+     "cancel_after_time_interval", "source", "phase_took"}
+)  # fmt: skip
+_SEARCH_PARAMS: Final = frozenset(
+    {"size", "from", "sort", "_source", "_source_includes", "_source_excludes",
+     "track_total_hits", "track_scores", "version", "seq_no_primary_term",
+     "rest_total_hits_as_int", "q", "typed_keys", "explain", "stored_fields",
+     "docvalue_fields", "terminate_after", "scroll", "analyzer", "default_operator", "df",
+     "lenient", "analyze_wildcard", "suggest_field", "stats"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A `_search` request as read from its body and URL parameters."""
+
+    query: Any
+    start: int
+    size: int
+    sort: list[SortKey]
+    search_after: list[Any] | None
+    track_total_hits: int | None
+    track_scores: bool
+    source: SourceFilter
+    highlight: Highlighter | None
+    aggregations: Mapping[str, Any] | None
+    min_score: float | None
+    post_filter: Any
+    version: bool
+    seq_no_primary_term: bool
+    total_as_int: bool
+
+
+@dataclass
+class _Candidate:
+    """One matching document while a page is assembled."""
+
+    index: int
+    segment: int
+    doc: int
+    address: tantivy.DocAddress
+    score: float
+    values: tuple[Any, ...] = ()
+
+
+@dataclass
+class _Compiled:
+    snapshot: IndexSnapshot
+    query: tantivy.Query
+    hits_query: tantivy.Query
+    highlights: Highlights
+    kinds: list[FieldKind | None] = field(default_factory=list)
+
+
+def search(
+    snapshots: Sequence[IndexSnapshot], body: Mapping[str, Any] | None, params: Mapping[str, str]
+) -> dict[str, Any]:
+    """OpenSearch's `_search` response for `body` and `params` over `snapshots`."""
+    started = time.perf_counter()
+    request = read_request(body, params)
+    now_millis = int(time.time() * 1000)
+    compiled = [_compile(snapshot, request, now_millis) for snapshot in snapshots]
+    if request.aggregations is not None and len(snapshots) > 1:
+        raise unsupported("aggregations over several indexes")
+    candidates, total = _collect(compiled, request)
+    page = candidates[request.start : request.start + request.size]
+    relevance = is_relevance(request.sort)
+    scored = relevance or request.track_scores or any(k.is_score for k in request.sort)
+    hits = [_hit(compiled[c.index], c, request, relevance, scored) for c in page]
+    max_score: float | None = None
+    if scored and candidates:
+        max_score = max(c.score for c in candidates)
+    hits_body: dict[str, Any] = {}
+    if request.track_total_hits is not None:
+        limit = request.track_total_hits
+        if request.total_as_int:
+            hits_body["total"] = total
+        elif limit >= 0 and total > limit:
+            hits_body["total"] = {"value": limit, "relation": "gte"}
+        else:
+            hits_body["total"] = {"value": total, "relation": "eq"}
+    hits_body["max_score"] = max_score
+    hits_body["hits"] = hits
+    response: dict[str, Any] = {
+        "took": 0,
+        "timed_out": False,
+        "_shards": _shards(len(snapshots)),
+        "hits": hits_body,
+    }
+    if request.aggregations is not None:
+        response["aggregations"] = (
+            aggregate(compiled[0].snapshot, compiled[0].query, request.aggregations)
+            if compiled
+            else {}
+        )
+    response["took"] = int((time.perf_counter() - started) * 1000)
+    return response
+
+
+def count(
+    snapshots: Sequence[IndexSnapshot], body: Mapping[str, Any] | None, params: Mapping[str, str]
+) -> dict[str, Any]:
+    """OpenSearch's `_count` response: how many documents the body's `query` matches."""
+    if "q" in params:
+        raise unsupported("the [q] URL parameter (query string search)")
+    body = body or {}
+    if not isinstance(body, Mapping):
+        raise parsing("request body must be an object")
+    for key in body:
+        if key != "query":
+            raise parsing(f"request does not support [{key}]")
+    now_millis = int(time.time() * 1000)
+    total = 0
+    for snapshot in snapshots:
+        query = Compiler(snapshot.mapping, now_millis).compile(body.get("query", {"match_all": {}}))
+        total += _count_matches(snapshot.searcher, query)
+    return {"count": total, "_shards": _shards(len(snapshots))}
+
+
+# -- reading the request ------------------------------------------------------------------
+
+
+def read_request(body: Mapping[str, Any] | None, params: Mapping[str, str]) -> SearchRequest:
+    """The request a body and URL parameters describe; OpenSearch's 400s for bad ones."""
+    body = body or {}
+    if not isinstance(body, Mapping):
+        raise parsing("request body must be an object")
+    for key, value in body.items():
+        if key not in _BODY_KEYS:
+            raise parsing(f"Unknown key for a {_token(value)} in [{key}].")
+        if key in _UNSUPPORTED_KEYS:
+            raise unsupported(f"the search request option [{key}]")
+    if body.get("explain") or params.get("explain") == "true":
+        raise unsupported("[explain]")
+    if body.get("profile"):
+        raise unsupported("[profile]")
+    for name in params:
+        if name in _IGNORED_PARAMS:
+            continue
+        if name not in _SEARCH_PARAMS:
+            raise bad_request(f"request [_search] contains unrecognized parameter: [{name}]")
+    for name in (
+        "q",
+        "typed_keys",
+        "stored_fields",
+        "docvalue_fields",
+        "terminate_after",
+        "scroll",
+        "analyzer",
+        "default_operator",
+        "df",
+        "suggest_field",
+        "stats",
+    ):
+        if name in params and not (name == "typed_keys" and params[name] == "false"):
+            raise unsupported(f"the [{name}] URL parameter")
+
+    start = _int_option(params.get("from", body.get("from", 0)), "from")
+    size = _int_option(params.get("size", body.get("size", DEFAULT_SIZE)), "size")
+    if start < 0:
+        raise bad_request("[from] parameter cannot be negative")
+    if size < 0:
+        raise bad_request(f"[size] parameter cannot be negative, found [{size}]")
+    if start + size > MAX_RESULT_WINDOW:
+        raise bad_request(
+            f"Result window is too large, from + size must be less than or equal to: "
+            f"[{MAX_RESULT_WINDOW}] but was [{start + size}]. See the scroll api for a more "
+            "efficient way to request large data sets. This limit can be set by changing the "
+            "[index.max_result_window] index level setting."
+        )
+    sort = parse_sort_param(params["sort"]) if "sort" in params else parse_sort(body.get("sort"))
+    search_after = body.get("search_after")
+    if search_after is not None:
+        if not isinstance(search_after, list):
+            raise parsing("[search_after] must be an array")
+        if not sort:
+            sort = [SortKey("_score", True)]
+        if len(search_after) != len(sort):
+            raise bad_request(
+                f"search_after has {len(search_after)} value(s) but sort has {len(sort)}."
+            )
+        if start != 0:
+            raise bad_request("`from` parameter must be set to 0 when `search_after` is used.")
+    source = parse_source_params(
+        params.get("_source"), params.get("_source_includes"), params.get("_source_excludes")
+    ) or parse_source(body.get("_source"))
+    min_score = body.get("min_score")
+    if min_score is not None and (
+        isinstance(min_score, bool) or not isinstance(min_score, int | float)
+    ):
+        raise parsing("[min_score] must be a number")
+    aggregations = body.get("aggregations", body.get("aggs"))
+    if aggregations is not None and not isinstance(aggregations, Mapping):
+        raise parsing("Expected [START_OBJECT] under [aggregations], but got a different token")
+    return SearchRequest(
+        query=body.get("query", {"match_all": {}}),
+        start=start,
+        size=size,
+        sort=sort,
+        search_after=search_after,
+        track_total_hits=_track_total_hits(
+            params.get("track_total_hits", body.get("track_total_hits"))
+        ),
+        track_scores=_flag(params.get("track_scores", body.get("track_scores", False))),
+        source=source,
+        highlight=parse_highlight(body.get("highlight")),
+        aggregations=aggregations,
+        min_score=float(min_score) if min_score is not None else None,
+        post_filter=body.get("post_filter"),
+        version=_flag(params.get("version", body.get("version", False))),
+        seq_no_primary_term=_flag(
+            params.get("seq_no_primary_term", body.get("seq_no_primary_term", False))
+        ),
+        total_as_int=_flag(params.get("rest_total_hits_as_int", False)),
+    )
+
+
+def _token(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "START_OBJECT"
+    if isinstance(value, list):
+        return "START_ARRAY"
+    if isinstance(value, bool):
+        return "VALUE_BOOLEAN"
+    if isinstance(value, int | float):
+        return "VALUE_NUMBER"
+    if value is None:
+        return "VALUE_NULL"
+    return "VALUE_STRING"
+
+
+def _int_option(value: Any, name: str) -> int:
+    if isinstance(value, bool):
+        raise parsing(f"[{name}] must be a number")
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        raise bad_request(f"Failed to parse int parameter [{name}] with value [{value}]") from None
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", ""):
+        return True
+    if value in ("false", None):
+        return False
+    raise bad_request(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
+
+
+def _track_total_hits(value: Any) -> int | None:
+    """The threshold up to which the total is exact; -1 always exact, None no total."""
+    if value is None:
+        return DEFAULT_TRACK_TOTAL_HITS
+    if value is True or value == "true":
+        return -1
+    if value is False or value == "false":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise bad_request(
+            f"Failed to parse value [{value}] as only [true] or [false] are allowed."
+        ) from None
+    if number < -1:
+        raise bad_request(
+            f"[track_total_hits] parameter must be positive or equals to -1, got {number}"
+        )
+    return number
+
+
+# -- matching ---------------------------------------------------------------------------
+
+
+def _compile(snapshot: IndexSnapshot, request: SearchRequest, now_millis: int) -> _Compiled:
+    compiler = Compiler(snapshot.mapping, now_millis)
+    query = compiler.compile(request.query)
+    hits_query = query
+    if request.post_filter is not None:
+        post = compiler.compile_filter(request.post_filter)
+        hits_query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, query), (tantivy.Occur.Must, post)]
+        )
+    compiled = _Compiled(snapshot, query, hits_query, compiler.highlights)
+    for key in request.sort:
+        mapping = snapshot.mapping.field(key.field)
+        check_field(key, mapping, snapshot.name)
+        compiled.kinds.append(mapping.kind if mapping is not None else _unmapped_kind(key))
+    return compiled
+
+
+def _unmapped_kind(key: SortKey) -> FieldKind | None:
+    return None if key.unmapped_type is None else TYPE_KINDS.get(key.unmapped_type)
+
+
+def _count_matches(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+    return _result_count(searcher.search(query, 1, count=True))
+
+
+def _result_count(result: tantivy.SearchResult) -> int:
+    """The number of matches (tantivy's stubs omit `count`)."""
+    return int(getattr(result, "count", 0) or 0)
+
+
+def _collect(compiled: list[_Compiled], request: SearchRequest) -> tuple[list[_Candidate], int]:
+    """Every hit the page needs, in order, and the total number of matches."""
+    simple = (
+        is_relevance(request.sort) and request.search_after is None and request.min_score is None
+    )
+    candidates: list[_Candidate] = []
+    total = 0
+    for position, item in enumerate(compiled):
+        searcher = item.snapshot.searcher
+        limit = max(request.start + request.size if simple else searcher.num_docs, 1)
+        result = searcher.search(item.hits_query, limit, count=True)
+        matched = [
+            _Candidate(position, address.segment_ord, address.doc, address, float(score))
+            for score, address in result.hits
+        ]
+        if request.min_score is not None:
+            matched = [c for c in matched if c.score >= request.min_score]
+            total += len(matched)
+        else:
+            total += _result_count(result)
+        if not simple:
+            _sort_values(item, matched, request.sort)
+        candidates.extend(matched)
+    if simple:
+        candidates.sort(key=lambda c: (-c.score, c.index, c.segment, c.doc))
+        for candidate in candidates:
+            candidate.values = (candidate.score,)
+        return candidates, total
+    keys = request.sort or [SortKey("_score", True)]
+    by_values = sort_key(keys)
+    ordered = sorted(candidates, key=lambda c: (by_values(c.values), c.index, c.segment, c.doc))
+    if request.search_after is not None:
+        kinds = compiled[0].kinds if compiled else []
+        after = tuple(
+            after_value(key, kinds[i] if i < len(kinds) else None, value)
+            for i, (key, value) in enumerate(zip(keys, request.search_after, strict=True))
+        )
+        ordered = [c for c in ordered if by_values(c.values) > by_values(after)]
+    return ordered, total
+
+
+def _sort_values(item: _Compiled, matched: list[_Candidate], keys: Sequence[SortKey]) -> None:
+    """Gives each candidate its comparable sort values."""
+    if not matched:
+        return
+    keys = keys or [SortKey("_score", True)]
+    columns: list[list[Any]] = []
+    for position, key in enumerate(keys):
+        kind = item.kinds[position] if position < len(item.kinds) else None
+        if key.is_score:
+            columns.append([c.score for c in matched])
+        elif key.is_doc:
+            columns.append([(c.segment << 32) + c.doc for c in matched])
+        else:
+            values = _field_values(item, matched, key.field, kind)
+            columns.append([substitute_missing(key, kind, v) for v in values])
+    for row, candidate in enumerate(matched):
+        candidate.values = tuple(column[row] for column in columns)
+
+
+def _field_values(
+    item: _Compiled, matched: list[_Candidate], path: str, kind: FieldKind | None
+) -> list[Any]:
+    searcher = item.snapshot.searcher
+    mapping = item.snapshot.mapping.field(path)
+    if mapping is None and path != ID_FIELD:
+        return [MISSING] * len(matched)
+    if path == ID_FIELD or kind is FieldKind.KEYWORD:
+        name = ID_FIELD if path == ID_FIELD else mapping.tantivy_name  # type: ignore[union-attr]
+        result = searcher.search(
+            item.hits_query, max(searcher.num_docs, 1), count=False, order_by_field=name
+        )
+        by_address = {(address.segment_ord, address.doc): value for value, address in result.hits}
+        return [
+            MISSING if (v := by_address.get((c.segment, c.doc))) is None else v for c in matched
+        ]
+    assert mapping is not None
+    raw = searcher.fast_field_values(mapping.tantivy_name, [c.address for c in matched])
+    if kind is FieldKind.BOOLEAN:
+        return [MISSING if v is None else int(v) for v in raw]
+    return [MISSING if v is None else v for v in raw]
+
+
+# -- answering --------------------------------------------------------------------------
+
+
+def _hit(
+    item: _Compiled, candidate: _Candidate, request: SearchRequest, relevance: bool, scored: bool
+) -> dict[str, Any]:
+    snapshot = item.snapshot
+    stored = snapshot.stored(candidate.address)
+    hit: dict[str, Any] = {"_index": snapshot.name, "_id": stored.doc_id}
+    if request.version:
+        hit["_version"] = stored.version
+    if request.seq_no_primary_term:
+        hit["_seq_no"] = stored.seq_no
+        hit["_primary_term"] = 1
+    hit["_score"] = candidate.score if scored else None
+    source: Any = None
+    if request.source.enabled or request.highlight is not None:
+        source = orjson.loads(stored.source_bytes)
+    if request.source.enabled:
+        hit["_source"] = request.source.apply(source)
+    if request.highlight is not None:
+        fragments = request.highlight.highlight(snapshot.mapping, source, item.highlights)
+        if fragments:
+            hit["highlight"] = fragments
+    if request.sort:
+        keys = request.sort
+        hit["sort"] = [
+            shown(key, item.kinds[i], value) if not key.is_score else value
+            for i, (key, value) in enumerate(zip(keys, candidate.values, strict=False))
+        ]
+    return hit
+
+
+def _shards(indexes: int) -> dict[str, int]:
+    return {"total": indexes, "successful": indexes, "skipped": 0, "failed": 0}
