@@ -1,8 +1,8 @@
 """Every event source mapping of a served API: started after the data sources (the pollers
 call their functions and indexes), closed before them.
 
-A mapping whose data sources cannot be used (an OpenSearch data source without a client, a
-data source that failed to start) is logged and skipped; the API serves without it.
+A mapping whose data sources cannot be used (a Lambda data source without its function) is
+logged and skipped; the API serves without it.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import aioboto3
 
 from app.datasources.awslambda.source import LambdaDataSource
 from app.datasources.base import DataSource
 from app.datasources.dynamodb.source import DynamoDBDataSource
+from app.datasources.opensearch.source import OpenSearchDataSource
 from app.definition.model import EventSourceMappingDef
 from app.streams.checkpoint import (
     Checkpoints,
@@ -28,7 +29,7 @@ from app.streams.checkpoint import (
 from app.streams.delivery import INITIAL_BACKOFF_SECONDS, BatchDelivery, RetryPolicy
 from app.streams.poller import Checkpoint, StreamPoller
 from app.streams.table import DataSourceTable
-from app.streams.targets import FunctionTarget, IndexTarget, SearchSource, Target
+from app.streams.targets import FunctionTarget, IndexTarget, Target
 
 logger = logging.getLogger("strawsync.streams")
 
@@ -113,9 +114,9 @@ class StreamMappings:
     def _target(self, mapping: EventSourceMappingDef) -> Target | None:
         if mapping.index is not None:
             search = self._data_sources.get(mapping.index.data_source)
-            if search is None or not hasattr(search, "client"):
+            if not isinstance(search, OpenSearchDataSource):
                 return None
-            return IndexTarget(cast(SearchSource, search), mapping.index.name)
+            return IndexTarget(search, mapping.index.name)
         lambda_source = self._data_sources.get(mapping.function or "")
         if not isinstance(lambda_source, LambdaDataSource):
             return None

@@ -43,6 +43,7 @@ DISCOVERY_INTERVAL_SECONDS = 10.0
 ends, to find its children)."""
 IDLE_DISCOVERY_SECONDS = 1.0
 GET_RECORDS_LIMIT = 1000
+CLOSE_GRACE_SECONDS = 10.0
 RETRY_INITIAL_SECONDS = 0.5
 RETRY_MAXIMUM_SECONDS = 10.0
 Checkpoint = Callable[[Record], Awaitable[None]]
@@ -101,6 +102,7 @@ class StreamPoller:
         self._checkpoints = checkpoints
         self._poll_interval = poll_interval
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._position = StreamPosition()
         self.state = "stopped"
         self.problem: str | None = None
@@ -110,18 +112,28 @@ class StreamPoller:
             self.state = "starting"
             self._task = asyncio.create_task(self._run(), name=self.label)
 
-    async def close(self) -> None:
+    async def close(self, grace: float = CLOSE_GRACE_SECONDS) -> None:
+        """Stop reading; a batch being delivered may finish (and be checkpointed) within
+        `grace` seconds, so a restart does not deliver it again."""
         task, self._task = self._task, None
+        self._stopping.set()
         if task is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(task), grace)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.state = "stopped"
 
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, or less when the poller is closing."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
     async def _run(self) -> None:
         self._position = await self._checkpoints.load()
         delay = RETRY_INITIAL_SECONDS
-        while True:
+        while not self._stopping.is_set():
             started = time.monotonic()
             try:
                 await self._follow()
@@ -135,7 +147,7 @@ class StreamPoller:
                 self.state = "waiting"
             if time.monotonic() - started > RETRY_MAXIMUM_SECONDS:
                 delay = RETRY_INITIAL_SECONDS
-            await asyncio.sleep(delay)
+            await self._pause(delay)
             delay = min(delay * 2, RETRY_MAXIMUM_SECONDS)
 
     async def _follow(self) -> None:
@@ -168,7 +180,7 @@ class StreamPoller:
     async def _read_shards(self, client: StreamsClient, arn: str) -> None:
         readers: dict[str, asyncio.Task[None]] = {}
         try:
-            while True:
+            while not self._stopping.is_set():
                 shards = await _describe_shards(client, arn)
                 known = {shard["ShardId"] for shard in shards}
                 for shard in shards:
@@ -188,7 +200,7 @@ class StreamPoller:
                     del self._position.shards[shard_id]
                 if not readers:
                     # Every shard finished and no child yet: look again shortly.
-                    await asyncio.sleep(IDLE_DISCOVERY_SECONDS)
+                    await self._pause(IDLE_DISCOVERY_SECONDS)
                     continue
                 done, _ = await asyncio.wait(
                     readers.values(),
@@ -218,6 +230,8 @@ class StreamPoller:
         pending: list[Record] = []
         first_at = 0.0
         while iterator is not None:
+            if self._stopping.is_set():
+                return
             limit = min(GET_RECORDS_LIMIT, batch_size - len(pending))
             try:
                 answer = await client.get_records(ShardIterator=iterator, Limit=limit)
@@ -231,13 +245,13 @@ class StreamPoller:
             iterator = answer.get("NextShardIterator")
             if records and not pending:
                 first_at = time.monotonic()
-            pending.extend(lambda_record(record, arn) for record in records)
+            pending.extend(lambda_record(r, arn, self._table.region) for r in records)
             waited = time.monotonic() - first_at
             if pending and (len(pending) >= batch_size or waited >= window or iterator is None):
                 await delivery.deliver(pending)
                 pending = []
             elif not records:
-                await asyncio.sleep(self._poll_interval)
+                await self._pause(self._poll_interval)
         position.finished = True
         await self._checkpoints.save(self._position)
 

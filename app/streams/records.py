@@ -44,9 +44,11 @@ def wire(value: Any) -> Any:
     return value
 
 
-def lambda_record(record: Mapping[str, Any], stream_arn: str) -> dict[str, Any]:
-    """One GetRecords record as an entry of Lambda's `Records` list."""
+def lambda_record(record: Mapping[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+    """One GetRecords record as an entry of Lambda's `Records` list. `awsRegion` is the
+    table's region (DynamoDB Local says `ddblocal`; its stream ARNs keep that)."""
     entry = wire(record)
+    entry["awsRegion"] = region
     entry["eventSourceARN"] = stream_arn
     return dict(entry)
 
