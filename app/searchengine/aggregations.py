@@ -1,18 +1,461 @@
-"""Aggregations: OpenSearch's request and response shapes over tantivy's aggregations."""
+"""Aggregations: OpenSearch's requests run by tantivy's aggregation engine, answered in
+OpenSearch's shapes.
+
+tantivy reads Elasticsearch's aggregation format, so most of the work is checking what the
+engine implements against the mapping (a `text` field cannot aggregate, as in OpenSearch;
+a field the mapping lacks gives empty results), pointing dates at the right tantivy field
+(epoch millis for metrics and `terms`, the `@date` field for `date_histogram`) and putting
+back what OpenSearch prints and tantivy does not (`key_as_string`, `value_as_string`,
+integer keys). `date_histogram`'s calendar months, quarters and years, which tantivy's fixed
+intervals cannot express, are counted from day buckets here.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Final
 
 import tantivy
 
-from app.searchengine.errors import unsupported
+from app.searchengine.dates import add_units, floor_unit
+from app.searchengine.errors import SearchError, bad_request, parsing, unsupported
+from app.searchengine.mapping import EPOCH, FieldKind, FieldMapping, IndexMapping, parse_date
 from app.searchengine.snapshot import IndexSnapshot
+from app.searchengine.sorting import TEXT_FIELD_DATA
+
+_METRICS: Final = frozenset({"avg", "sum", "min", "max", "cardinality", "value_count", "stats"})
+_BUCKETS: Final = frozenset({"terms", "date_histogram", "histogram", "range"})
+KNOWN_AGGREGATIONS: Final = frozenset(
+    {"adjacency_matrix", "auto_date_histogram", "avg_bucket", "bucket_script",
+     "bucket_selector", "bucket_sort", "children", "composite", "cumulative_sum", "date_range",
+     "derivative", "diversified_sampler", "extended_stats", "extended_stats_bucket", "filter",
+     "filters", "geo_bounds", "geo_centroid", "geo_distance", "geohash_grid", "geotile_grid",
+     "global", "ip_range", "matrix_stats", "max_bucket", "median_absolute_deviation",
+     "min_bucket", "missing", "moving_avg", "moving_fn", "multi_terms", "nested",
+     "parent", "percentile_ranks", "percentiles", "percentiles_bucket", "rare_terms",
+     "reverse_nested", "sampler", "scripted_metric", "serial_diff", "significant_terms",
+     "significant_text", "stats_bucket", "sum_bucket", "top_hits", "weighted_avg",
+     "variable_width_histogram", "string_stats", "t_test", "boxplot", "rate",
+     "geo_line"}
+) | _METRICS | _BUCKETS  # fmt: skip
+_CALENDAR: Final[Mapping[str, str]] = {
+    "minute": "m", "1m": "m", "hour": "h", "1h": "h", "day": "d", "1d": "d",
+    "week": "w", "1w": "w", "month": "M", "1M": "M", "quarter": "q", "1q": "q",
+    "year": "y", "1y": "y",
+}  # fmt: skip
+_FIXED: Final = re.compile(r"^\d+(ms|s|m|h|d)$")
+_JAVA_FORMAT: Final = re.compile(r"yyyy|yy|MM|dd|HH|mm|ss|SSS|'[^']*'|[^A-Za-z']+")
+
+
+@dataclass
+class _Plan:
+    """How one requested aggregation is run and how its answer is rewritten."""
+
+    name: str
+    kind: str
+    mapping: FieldMapping | None
+    request: dict[str, Any] | None
+    """What tantivy runs; None when the answer is known without it (an unmapped field)."""
+    children: list[_Plan] = field(default_factory=list)
+    calendar: str | None = None
+    date_format: str | None = None
+    min_doc_count: int = 0
 
 
 def aggregate(
     snapshot: IndexSnapshot, query: tantivy.Query, spec: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The `aggregations` of a response for the documents `query` matches."""
-    raise unsupported("aggregations")
+    plans = _plan_all(spec, snapshot.mapping)
+    request = {p.name: p.request for p in plans if p.request is not None}
+    raw: Mapping[str, Any] = {}
+    if request:
+        try:
+            raw = snapshot.searcher.aggregate(query, request)
+        except ValueError as error:
+            raise SearchError(400, "illegal_argument_exception", str(error)) from None
+    return {plan.name: _answer(plan, raw.get(plan.name)) for plan in plans}
+
+
+# -- planning -------------------------------------------------------------------------------
+
+
+def _plan_all(spec: Any, mapping: IndexMapping) -> list[_Plan]:
+    if not isinstance(spec, Mapping):
+        raise parsing("Expected [START_OBJECT] under [aggregations], but got a different token")
+    return [_plan(name, body, mapping) for name, body in spec.items()]
+
+
+def _plan(name: str, body: Any, mapping: IndexMapping) -> _Plan:
+    if not isinstance(body, Mapping):
+        raise parsing(f"Expected [START_OBJECT] under [{name}], but got a different token")
+    types = [key for key in body if key not in ("aggs", "aggregations", "meta")]
+    if len(types) != 1:
+        if not types:
+            raise parsing(f"Missing definition for aggregation [{name}]")
+        raise parsing(
+            f"Found two aggregation type definitions in [{name}]: [{types[0]}] and [{types[1]}]"
+        )
+    kind = types[0]
+    if kind not in _METRICS and kind not in _BUCKETS:
+        if kind in KNOWN_AGGREGATIONS:
+            raise unsupported(f"the [{kind}] aggregation")
+        raise parsing(f"Unknown aggregation type [{kind}]")
+    if "meta" in body:
+        raise unsupported("aggregation [meta]")
+    options = body[kind]
+    if not isinstance(options, Mapping):
+        raise parsing(f"Expected [START_OBJECT] under [{kind}], but got a different token")
+    if "script" in options:
+        raise unsupported("scripts in aggregations")
+    path = options.get("field")
+    if not isinstance(path, str):
+        raise bad_request(f"Required one of fields [field, script], but none were specified. "
+                          f"(aggregation [{name}])")  # fmt: skip
+    field_mapping = mapping.field(path)
+    if field_mapping is not None and field_mapping.kind is FieldKind.TEXT:
+        raise bad_request(TEXT_FIELD_DATA.format(field=path))
+    sub = body.get("aggs", body.get("aggregations"))
+    children = _plan_all(sub, mapping) if sub is not None else []
+    if children and kind in _METRICS:
+        raise parsing(f"Aggregator [{name}] of type [{kind}] cannot accept sub-aggregations")
+    plan = _Plan(name, kind, field_mapping, None, children)
+    if field_mapping is None:
+        return plan
+    if kind in _METRICS:
+        plan.request = {kind: _metric(kind, options, field_mapping)}
+    elif kind == "terms":
+        plan.request = {"terms": _terms(options, field_mapping)}
+    elif kind == "date_histogram":
+        plan.request = {"date_histogram": _date_histogram(plan, options, field_mapping)}
+    elif kind == "histogram":
+        plan.request = {"histogram": _histogram(options, field_mapping)}
+    else:
+        plan.request = {"range": _range(options, field_mapping)}
+    if children:
+        if plan.calendar in ("M", "q", "y"):
+            raise unsupported("sub-aggregations of a month, quarter or year [date_histogram]")
+        nested = {c.name: c.request for c in children if c.request is not None}
+        if nested:
+            plan.request["aggs"] = nested
+    return plan
+
+
+def _check(kind: str, options: Mapping[str, Any], allowed: set[str]) -> None:
+    for key in options:
+        if key not in allowed:
+            if key in ("format", "time_zone", "keyed", "script", "value_type"):
+                raise unsupported(f"[{key}] on the [{kind}] aggregation")
+            raise parsing(f"[{kind}] unknown field [{key}]")
+
+
+def _metric(kind: str, options: Mapping[str, Any], mapping: FieldMapping) -> dict[str, Any]:
+    _check(kind, options, {"field", "missing", "precision_threshold"})
+    if mapping.kind is FieldKind.KEYWORD and kind not in ("cardinality", "value_count"):
+        raise bad_request(
+            f"Field [{mapping.path}] of type [keyword] is not supported for aggregation [{kind}]"
+        )
+    request: dict[str, Any] = {"field": mapping.tantivy_name}
+    if "missing" in options:
+        missing = options["missing"]
+        request["missing"] = parse_date(missing) if mapping.kind is FieldKind.DATE else missing
+    return request
+
+
+def _terms(options: Mapping[str, Any], mapping: FieldMapping) -> dict[str, Any]:
+    _check("terms", options, {"field", "size", "order", "min_doc_count", "shard_size",
+           "show_term_doc_count_error", "execution_hint", "collect_mode", "missing"})  # fmt: skip
+    request: dict[str, Any] = {"field": mapping.tantivy_name}
+    for key in ("size", "shard_size", "min_doc_count"):
+        if key in options:
+            value = options[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise bad_request(
+                    f"[{key}] must be greater than or equal to 0. Found [{value}] in [terms]"
+                )
+            request[key] = value
+    if request.get("size") == 0:
+        raise bad_request("[size] must be greater than 0. Found [0] in [terms]")
+    if "order" in options:
+        request["order"] = _order(options["order"])
+    if "missing" in options:
+        request["missing"] = options["missing"]
+    return request
+
+
+def _order(order: Any) -> Any:
+    items = order if isinstance(order, list) else [order]
+    if len(items) != 1:
+        raise unsupported("ordering [terms] buckets by several criteria")
+    item = items[0]
+    if not isinstance(item, Mapping) or len(item) != 1:
+        raise parsing("[terms] order must be an object with one key")
+    ((key, direction),) = item.items()
+    if str(direction).lower() not in ("asc", "desc"):
+        raise parsing(f"Unknown terms order direction [{direction}]")
+    key = "_key" if key == "_term" else key
+    return {key: str(direction).lower()}
+
+
+def _date_histogram(
+    plan: _Plan, options: Mapping[str, Any], mapping: FieldMapping
+) -> dict[str, Any]:
+    _check("date_histogram", options, {"field", "fixed_interval", "calendar_interval",
+           "interval", "min_doc_count", "extended_bounds", "hard_bounds", "format",
+           "time_zone", "offset", "order", "keyed", "missing"})  # fmt: skip
+    if mapping.kind is not FieldKind.DATE or mapping.histogram_name is None:
+        raise bad_request(
+            f"Field [{mapping.path}] of type [{mapping.declared}] is not supported for "
+            "aggregation [date_histogram]"
+        )
+    zone = options.get("time_zone")
+    if zone not in (None, "UTC", "Z", "+00:00", "Etc/UTC", "GMT"):
+        raise unsupported(f"the [time_zone] [{zone}] of the [date_histogram] aggregation")
+    if options.get("keyed"):
+        raise unsupported("[keyed] on the [date_histogram] aggregation")
+    if "order" in options:
+        raise unsupported("[order] on the [date_histogram] aggregation")
+    if "missing" in options:
+        raise unsupported("[missing] on the [date_histogram] aggregation")
+    if "format" in options:
+        plan.date_format = _java_format(str(options["format"]))
+    request: dict[str, Any] = {"field": mapping.histogram_name}
+    fixed = options.get("fixed_interval")
+    calendar = options.get("calendar_interval")
+    legacy = options.get("interval")
+    if sum(value is not None for value in (fixed, calendar, legacy)) != 1:
+        raise bad_request("Invalid interval specified, must be non-null and non-empty")
+    if legacy is not None:
+        if str(legacy) in _CALENDAR:
+            calendar = legacy
+        else:
+            fixed = legacy
+    if fixed is not None:
+        if not _FIXED.match(str(fixed)):
+            raise bad_request(f"failed to parse setting [date_histogram.fixedInterval] with value [{fixed}] as a time value: unit is missing or unrecognized")  # fmt: skip  # noqa: E501
+        request["fixed_interval"] = str(fixed)
+    else:
+        unit = _CALENDAR.get(str(calendar))
+        if unit is None:
+            raise bad_request(f"The supplied interval [{calendar}] could not be parsed as a calendar interval.")  # fmt: skip  # noqa: E501
+        plan.calendar = unit
+        if unit == "w":
+            request["fixed_interval"] = "7d"
+            request["offset"] = "-3d"  # 1970-01-01 is a Thursday; weeks start on Monday
+        elif unit in ("M", "q", "y"):
+            request["fixed_interval"] = "1d"
+            request["min_doc_count"] = 1
+        else:
+            request["fixed_interval"] = "1" + unit
+    min_doc_count = options.get("min_doc_count", 0)
+    if isinstance(min_doc_count, bool) or not isinstance(min_doc_count, int) or min_doc_count < 0:
+        raise bad_request(f"[min_doc_count] must be greater than or equal to 0. Found [{min_doc_count}] in [date_histogram]")  # fmt: skip  # noqa: E501
+    plan.min_doc_count = min_doc_count
+    if plan.calendar not in ("M", "q", "y"):
+        request["min_doc_count"] = min_doc_count
+    if "offset" in options:
+        if plan.calendar is not None:
+            raise unsupported("[offset] with a [calendar_interval] on [date_histogram]")
+        request["offset"] = str(options["offset"])
+    for bounds in ("extended_bounds", "hard_bounds"):
+        if bounds in options:
+            if plan.calendar in ("M", "q", "y"):
+                raise unsupported(f"[{bounds}] with a month, quarter or year [date_histogram]")
+            request[bounds] = _bounds(options[bounds])
+    return request
+
+
+def _bounds(value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        raise parsing("bounds must be an object with [min] and [max]")
+    bounds = {}
+    for key in ("min", "max"):
+        if key in value:
+            millis = parse_date(value[key])
+            if millis is None:
+                raise parsing(f"failed to parse date field [{value[key]}]")
+            bounds[key] = millis
+    return bounds
+
+
+def _histogram(options: Mapping[str, Any], mapping: FieldMapping) -> dict[str, Any]:
+    _check("histogram", options, {"field", "interval", "min_doc_count", "extended_bounds",
+           "hard_bounds", "offset", "keyed"})  # fmt: skip
+    if mapping.kind not in (FieldKind.LONG, FieldKind.DOUBLE):
+        raise bad_request(f"Field [{mapping.path}] of type [{mapping.declared}] is not supported for aggregation [histogram]")  # fmt: skip  # noqa: E501
+    if options.get("keyed"):
+        raise unsupported("[keyed] on the [histogram] aggregation")
+    interval = options.get("interval")
+    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
+        raise bad_request("[interval] must be >0 for histogram aggregation")
+    request = {"field": mapping.tantivy_name, "interval": interval}
+    for key in ("min_doc_count", "extended_bounds", "hard_bounds", "offset"):
+        if key in options:
+            request[key] = options[key]
+    return request
+
+
+def _range(options: Mapping[str, Any], mapping: FieldMapping) -> dict[str, Any]:
+    _check("range", options, {"field", "ranges", "keyed"})
+    if mapping.kind not in (FieldKind.LONG, FieldKind.DOUBLE):
+        raise unsupported(f"the [range] aggregation on the [{mapping.declared}] field")
+    if options.get("keyed"):
+        raise unsupported("[keyed] on the [range] aggregation")
+    ranges = options.get("ranges")
+    if not isinstance(ranges, list) or not ranges:
+        raise bad_request("No [ranges] specified for the [range] aggregation")
+    return {"field": mapping.tantivy_name, "ranges": ranges}
+
+
+def _java_format(pattern: str) -> str:
+    """A Java date pattern (`yyyy-MM-dd`) as a strftime-like template; others refused."""
+    if pattern in ("strict_date_optional_time", "date_optional_time", "epoch_millis"):
+        return pattern
+    parts = _JAVA_FORMAT.findall(pattern)
+    if "".join(parts) != pattern:
+        raise unsupported(f"the date [format] [{pattern}]")
+    return pattern
+
+
+def _format(millis: int, template: str | None) -> str:
+    moment = EPOCH + timedelta(milliseconds=millis)
+    if template is None or template in ("strict_date_optional_time", "date_optional_time"):
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if template == "epoch_millis":
+        return str(millis)
+    out = []
+    for part in _JAVA_FORMAT.findall(template):
+        if part.startswith("'"):
+            out.append(part[1:-1])
+            continue
+        out.append(
+            {
+                "yyyy": f"{moment.year:04d}",
+                "yy": f"{moment.year % 100:02d}",
+                "MM": f"{moment.month:02d}",
+                "dd": f"{moment.day:02d}",
+                "HH": f"{moment.hour:02d}",
+                "mm": f"{moment.minute:02d}",
+                "ss": f"{moment.second:02d}",
+                "SSS": f"{moment.microsecond // 1000:03d}",
+            }.get(part, part)
+        )
+    return "".join(out)
+
+
+# -- answering -------------------------------------------------------------------------------
+
+
+def _answer(plan: _Plan, raw: Any) -> dict[str, Any]:
+    if plan.kind in _METRICS:
+        return _metric_answer(plan, raw)
+    if plan.request is None or raw is None:
+        empty: dict[str, Any] = {"buckets": []}
+        if plan.kind == "terms":
+            return {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, **empty}
+        return empty
+    buckets = [_bucket(plan, bucket) for bucket in raw.get("buckets", [])]
+    if plan.calendar in ("M", "q", "y"):
+        buckets = _calendar_buckets(plan, buckets)
+    if plan.kind == "terms":
+        if plan.request.get("terms", {}).get("order") is None:
+            buckets.sort(key=lambda bucket: (-bucket["doc_count"], bucket["key"]))
+        return {
+            "doc_count_error_upper_bound": int(raw.get("doc_count_error_upper_bound", 0)),
+            "sum_other_doc_count": int(raw.get("sum_other_doc_count", 0)),
+            "buckets": buckets,
+        }
+    return {"buckets": buckets}
+
+
+def _metric_answer(plan: _Plan, raw: Any) -> dict[str, Any]:
+    is_date = plan.mapping is not None and plan.mapping.kind is FieldKind.DATE
+    if plan.kind == "stats":
+        stats = dict(raw or {"count": 0, "min": None, "max": None, "avg": None, "sum": 0.0})
+        stats["count"] = int(stats.get("count") or 0)
+        if is_date:
+            for key in ("min", "max", "avg", "sum"):
+                if stats.get(key) is not None:
+                    stats[key + "_as_string"] = _format(int(stats[key]), None)
+        return stats
+    value = raw.get("value") if isinstance(raw, Mapping) else None
+    if plan.kind in ("cardinality", "value_count"):
+        return {"value": int(value or 0)}
+    if plan.kind == "sum" and value is None:
+        value = 0.0
+    answer: dict[str, Any] = {"value": value}
+    if is_date and value is not None and plan.kind in ("min", "max", "avg"):
+        answer["value_as_string"] = _format(int(value), None)
+    return answer
+
+
+def _bucket(plan: _Plan, raw: Mapping[str, Any]) -> dict[str, Any]:
+    key = raw.get("key")
+    bucket: dict[str, Any] = {}
+    mapping = plan.mapping
+    if plan.kind == "date_histogram":
+        millis = int(key or 0)
+        bucket["key_as_string"] = _format(millis, plan.date_format)
+        bucket["key"] = millis
+    elif plan.kind == "terms" and mapping is not None:
+        if mapping.kind is FieldKind.DATE:
+            bucket["key"] = int(key or 0)
+            bucket["key_as_string"] = _format(int(key or 0), None)
+        elif mapping.kind is FieldKind.BOOLEAN:
+            bucket["key"] = int(key or 0)
+            bucket["key_as_string"] = "true" if key else "false"
+        elif mapping.kind is FieldKind.DOUBLE:
+            bucket["key"] = float(key or 0)
+        else:
+            bucket["key"] = key
+    elif plan.kind == "histogram":
+        bucket["key"] = float(key or 0)
+    else:
+        bucket["key"] = key
+        for bound in ("from", "to"):
+            if bound in raw:
+                bucket[bound] = raw[bound]
+    bucket["doc_count"] = int(raw.get("doc_count", 0))
+    for child in plan.children:
+        bucket[child.name] = _answer(child, raw.get(child.name))
+    return bucket
+
+
+def _calendar_buckets(plan: _Plan, days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Day buckets regrouped into calendar months, quarters or years (gaps filled)."""
+    unit = "M" if plan.calendar == "q" else str(plan.calendar)
+    step = 3 if plan.calendar == "q" else 1
+    counts: dict[int, int] = {}
+    for day in days:
+        start = _period_start(int(day["key"]), plan.calendar or "M")
+        counts[start] = counts.get(start, 0) + int(day["doc_count"])
+    if not counts:
+        return []
+    buckets = []
+    current, last = min(counts), max(counts)
+    while current <= last:
+        doc_count = counts.get(current, 0)
+        if doc_count >= plan.min_doc_count:
+            buckets.append(
+                {
+                    "key_as_string": _format(current, plan.date_format),
+                    "key": current,
+                    "doc_count": doc_count,
+                }
+            )
+        moment = add_units(EPOCH + timedelta(milliseconds=current), step, unit)
+        current = (moment - EPOCH) // timedelta(milliseconds=1)
+    return buckets
+
+
+def _period_start(millis: int, calendar: str) -> int:
+    moment = EPOCH + timedelta(milliseconds=millis)
+    if calendar == "q":
+        start = floor_unit(moment, "M")
+        start = start.replace(month=(start.month - 1) // 3 * 3 + 1)
+    else:
+        start = floor_unit(moment, calendar)
+    return (start - EPOCH) // timedelta(milliseconds=1)

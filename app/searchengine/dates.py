@@ -52,9 +52,11 @@ def resolve_date(value: Any, now_millis: int, *, round_up: bool) -> int:
         sign, amount, unit, round_unit = match.groups()
         if round_unit:
             rounded = round_unit.replace("H", "h")
-            moment = _floor(moment, rounded)
+            moment = floor_unit(moment, rounded)
         else:
-            moment = _add(moment, int(amount) * (1 if sign == "+" else -1), unit.replace("H", "h"))
+            moment = add_units(
+                moment, int(amount) * (1 if sign == "+" else -1), unit.replace("H", "h")
+            )
     if position != len(math):
         raise _failed(value)
     millis = (moment - EPOCH) // timedelta(milliseconds=1)
@@ -85,7 +87,7 @@ def _precision(text: str) -> str:
     return {1: "h", 2: "m"}.get(len(time.split(":")), "s")
 
 
-def _floor(moment: datetime, unit: str) -> datetime:
+def floor_unit(moment: datetime, unit: str) -> datetime:
     match unit:
         case "y":
             return moment.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -104,7 +106,7 @@ def _floor(moment: datetime, unit: str) -> datetime:
             return moment.replace(microsecond=0)
 
 
-def _add(moment: datetime, amount: int, unit: str) -> datetime:
+def add_units(moment: datetime, amount: int, unit: str) -> datetime:
     if unit in ("y", "M"):
         months = moment.month - 1 + amount * (12 if unit == "y" else 1)
         year = moment.year + months // 12
@@ -117,6 +119,6 @@ def _add(moment: datetime, amount: int, unit: str) -> datetime:
 
 def _ceil(millis: int, unit: str) -> int:
     """The last millisecond of the `unit` period that starts at or holds `millis`."""
-    start = _floor(EPOCH + timedelta(milliseconds=millis), unit)
-    end = _add(start, 1, unit)
+    start = floor_unit(EPOCH + timedelta(milliseconds=millis), unit)
+    end = add_units(start, 1, unit)
     return (end.astimezone(UTC) - EPOCH) // timedelta(milliseconds=1) - 1
