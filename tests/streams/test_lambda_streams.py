@@ -193,3 +193,38 @@ def test_reported_item_failures_resume_from_the_failed_record(
         assert not settled & later, "records before a reported failure came again"
         assert set(sequences[first:]) <= later, "the failed record and those after it retried"
     assert counts()[f"{prefix}0"] == 1
+
+
+def test_the_position_survives_a_restart_in_the_middle_of_a_stream(
+    tmp_path: Path,
+) -> None:
+    """Stopped while records wait to be delivered, the server resumes after the last batch
+    it delivered: every record reaches the function exactly once."""
+    project = copy_project(tmp_path / "api")
+    settings = project / "strawsync.yaml"
+    slow = "environment: {MODE: record, SLEEP: '0.2'}"
+    settings.write_text(settings.read_text().replace("environment: {MODE: record}", slow))
+    prefix = "restart-"
+    ids = [f"{prefix}{n:02d}" for n in range(20)]
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with serve(project, logs) as first:
+        for key in ids[:15]:
+            graphql(first, PUT, id=key)
+        wait_for(lambda: len(records_of(invocations(project, "record"), prefix)) >= 3, "a batch")
+    delivered_before = len(records_of(invocations(project, "record"), prefix))
+    assert delivered_before < 15, "the stream was read to its end before the restart"
+    assert list((project / ".strawsync" / "streams").glob("StreamItems--function_Recorder*"))
+    with serve(project, logs) as again:
+        for key in ids[15:]:
+            graphql(again, PUT, id=key)
+        wait_for(
+            lambda: len(records_of(invocations(project, "record"), prefix)) >= 20,
+            "every record",
+            again,
+        )
+        time.sleep(1.0)  # anything delivered twice would arrive within a poll or two
+    records = records_of(invocations(project, "record"), prefix)
+    assert [r["id"] for r in records] == ids
+    counts = Counter(r["sequenceNumber"] for r in records)
+    assert set(counts.values()) == {1}
