@@ -24,6 +24,7 @@ from app.datasources.base import DataSource
 from app.datasources.dynamodb.conflicts import invoked_handlers, no_handlers
 from app.datasources.dynamodb.local_runtime import LocalDynamoDB, dynamodb_sources
 from app.datasources.dynamodb.reachability import remote_endpoints
+from app.datasources.opensearch.source import OpenSearchDataSource
 from app.datasources.registry import DATA_SOURCE_TYPES
 from app.definition.loader import load_definition
 from app.definition.model import ApiDefinition
@@ -38,6 +39,7 @@ from app.realtime.pubsub import MemoryPubSub, PubSub, PubSubError, create_pubsub
 from app.resolvers.runtime import ResolverRuntime
 from app.schema.builder import build_strawberry_schema
 from app.schema.direct import graphql_schema
+from app.searchengine.local import LocalSearchEngine
 from app.streams.mappings import StreamMappings
 from app.templates.vtl import VtlEngine
 
@@ -163,12 +165,18 @@ def build_service(
         in_memory=in_memory,
         progress=progress,
     )
+    search_engine = LocalSearchEngine(
+        definition.project_dir,
+        [source for source in data_sources.values() if isinstance(source, OpenSearchDataSource)],
+        in_memory=in_memory,
+        progress=progress,
+    )
     functions = local_functions(definition, data_sources, progress)
     run_authorizer_functions(functions, authorizer)
     for dynamodb in dynamodb_sources(data_sources):
         if dynamodb.conflict_handlers is no_handlers:
             dynamodb.conflict_handlers = invoked_handlers(functions_by_arn(functions, data_sources))
-    engines = Supervisor(_needed([local_dynamodb, functions]))
+    engines = Supervisor(_needed([local_dynamodb, search_engine, functions]))
     return Service(
         definition=definition,
         schema=schema,
@@ -233,7 +241,9 @@ def functions_by_arn(
     return find
 
 
-def _needed(engines: list[LocalDynamoDB | LocalFunctionRuntime]) -> list[LocalEngine]:
+def _needed(
+    engines: list[LocalDynamoDB | LocalSearchEngine | LocalFunctionRuntime],
+) -> list[LocalEngine]:
     return [engine for engine in engines if engine.needed]
 
 

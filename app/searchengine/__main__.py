@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 from pathlib import Path
+from types import FrameType
 from typing import IO
 
 import uvicorn
@@ -96,6 +97,13 @@ class _Server(uvicorn.Server):
         super().__init__(config)
         self._port_file = port_file
         self._port = port
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """SIGTERM is how the engine is stopped: after the graceful shutdown (every index
+        committed) it exits 0, rather than re-raising the signal as uvicorn would."""
+        super().handle_exit(sig, frame)
+        if sig == signal.SIGTERM:
+            self._captured_signals = [kept for kept in self._captured_signals if kept != sig]
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
