@@ -254,7 +254,7 @@ class OpenSearchClient:
         if ndjson is not None:
             payload, content_type = ndjson, NDJSON
         elif body is not None:
-            payload, content_type = orjson.dumps(body), JSON
+            payload, content_type = orjson.dumps(body, default=_plain), JSON
         else:
             payload, content_type = b"", None
         raw_path = self._prefix + encode_path(path if path.startswith("/") else "/" + path)
@@ -274,9 +274,10 @@ class OpenSearchClient:
             try:
                 response = await self._send(url, outgoing, dict(base_headers))
             except _NoAnswer as failure:
-                if not (repeatable or not failure.sent) or not (
-                    cost := self._retry_cost(attempt, unreached=True)
-                ):
+                cost = 0
+                if repeatable or not failure.sent:
+                    cost = self._retry_cost(attempt, unreached=True)
+                if not cost:
                     logger.warning(
                         "%s %s %s at %s: %s",
                         self._service,
@@ -295,7 +296,8 @@ class OpenSearchClient:
                     spent += cost
                     await self._back_off(attempt, method, path, f"HTTP {response.status}")
                     continue
-            self.retry.quota.release(spent)
+            if response.ok:  # as botocore: only a success refills the quota
+                self.retry.quota.release(spent)
             return response
 
     def _retry_cost(self, attempt: int, *, unreached: bool) -> int:
@@ -340,6 +342,13 @@ class OpenSearchClient:
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
             raise _NoAnswer(self._unreachable(connection_problem(exc)), sent=True) from exc
         return OpenSearchResponse(status, parse_body(raw))
+
+
+def _plain(value: Any) -> Any:
+    """Frozen configuration (mappingproxy) serialises as the object it is."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def parse_body(raw: bytes) -> Any:
