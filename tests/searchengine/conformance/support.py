@@ -1,0 +1,118 @@
+"""One OpenSearch endpoint for the conformance suite: a real cluster or the embedded engine.
+
+The suite talks to the endpoint only through `opensearch-py`, so the same tests check the
+embedded engine and, with `OPENSEARCH_URL` set, a real OpenSearch cluster:
+
+    OPENSEARCH_URL=https://localhost:9200 OPENSEARCH_USERNAME=admin \
+    OPENSEARCH_PASSWORD=... OPENSEARCH_VERIFY_CERTS=0 \
+        .venv/bin/pytest -q tests/searchengine/conformance tests/searchengine/test_relevance.py
+
+Without it, the session's in-memory engine (`python -m app.searchengine`, started by
+tests/searchengine/conftest.py) answers.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from opensearchpy import OpenSearch, TransportError
+
+CLUSTER_URL = os.environ.get("OPENSEARCH_URL", "").strip()
+"""A real cluster to run the suite against instead of the embedded engine."""
+
+engine_only = pytest.mark.skipif(
+    bool(CLUSTER_URL), reason="the embedded engine's own contract; OPENSEARCH_URL is set"
+)
+
+
+def connect(url: str) -> OpenSearch:
+    """A client for `url`; credentials and certificate checks from the environment."""
+    username = os.environ.get("OPENSEARCH_USERNAME")
+    password = os.environ.get("OPENSEARCH_PASSWORD", "")
+    verify = os.environ.get("OPENSEARCH_VERIFY_CERTS", "1").lower() not in {"0", "false", "no"}
+    return OpenSearch(
+        hosts=[url],
+        http_auth=(username, password) if username else None,
+        verify_certs=verify,
+        ssl_show_warn=verify,
+        timeout=30,
+    )
+
+
+@contextmanager
+def endpoint(request: pytest.FixtureRequest) -> Iterator[OpenSearch]:
+    """A client on the cluster named by OPENSEARCH_URL, or else on the session's embedded
+    engine (`search_engine` of tests/searchengine/conftest.py)."""
+    url = CLUSTER_URL or request.getfixturevalue("search_engine").url
+    client = connect(url)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def unique_index(prefix: str = "conformance") -> str:
+    """An index name no other test (or earlier run on a shared cluster) uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def load(
+    client: OpenSearch,
+    index: str,
+    documents: Mapping[str, Mapping[str, Any]],
+    mappings: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> None:
+    """Create `index` (with `mappings` and `settings`), index `documents` by id and make
+    them searchable."""
+    body: dict[str, Any] = {}
+    if mappings:
+        body["mappings"] = mappings
+    if settings:
+        body["settings"] = settings
+    client.indices.create(index=index, body=body)
+    lines: list[Any] = []
+    for doc_id, source in documents.items():
+        lines.append({"index": {"_index": index, "_id": doc_id}})
+        lines.append(source)
+    if lines:
+        answer = client.bulk(body=lines, refresh=True)
+        assert answer["errors"] is False, answer
+    client.indices.refresh(index=index)
+
+
+def failure(error: TransportError) -> tuple[int, str]:
+    """The HTTP status and OpenSearch's top-level error type of a failed request."""
+    info = error.info
+    assert isinstance(info, dict), info
+    body = info.get("error")
+    assert isinstance(body, dict), info
+    return int(error.status_code), str(body["type"])
+
+
+def root_cause(error: TransportError) -> dict[str, Any]:
+    """The first root cause: a search phase failure names the real cause only there."""
+    info = error.info
+    assert isinstance(info, dict), info
+    causes = info["error"]["root_cause"]
+    assert causes, info
+    return dict(causes[0])
+
+
+def hit_ids(answer: Mapping[str, Any]) -> list[str]:
+    return [hit["_id"] for hit in answer["hits"]["hits"]]
+
+
+def total(answer: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(answer["hits"]["total"])
+
+
+def search_ids(client: OpenSearch, index: str, query: Mapping[str, Any]) -> set[str]:
+    """The ids of every document `query` matches (up to 100)."""
+    answer = client.search(index=index, body={"query": query, "size": 100})
+    return set(hit_ids(answer))

@@ -1,0 +1,225 @@
+"""Aggregations: terms, avg, sum, min, max, cardinality, date_histogram; with size 0 and queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from opensearchpy import OpenSearch
+
+JANUARY = 1704067200000  # 2024-01-01T00:00:00Z in epoch milliseconds
+FEBRUARY = 1706745600000  # 2024-02-01T00:00:00Z
+DAY = 86_400_000
+
+
+def aggregate(
+    opensearch: OpenSearch, index: str, aggs: dict[str, Any], query: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"size": 0, "aggs": aggs}
+    if query is not None:
+        body["query"] = query
+    answer = opensearch.search(index=index, body=body)
+    assert answer["hits"]["hits"] == []
+    return dict(answer["aggregations"])
+
+
+class TestTerms:
+    def test_buckets_by_count_then_key(self, opensearch: OpenSearch, articles: str) -> None:
+        result = aggregate(opensearch, articles, {"tags": {"terms": {"field": "tags"}}})
+        assert result["tags"] == {
+            "doc_count_error_upper_bound": 0,
+            "sum_other_doc_count": 0,
+            "buckets": [
+                {"key": "animal", "doc_count": 3},
+                {"key": "fast", "doc_count": 2},
+                {"key": "food", "doc_count": 2},
+                {"key": "wild", "doc_count": 1},
+            ],
+        }
+
+    def test_size_cuts_and_counts_the_rest(self, opensearch: OpenSearch, articles: str) -> None:
+        result = aggregate(opensearch, articles, {"a": {"terms": {"field": "author", "size": 2}}})
+        assert result["a"]["buckets"] == [
+            {"key": "alice", "doc_count": 2},
+            {"key": "bob", "doc_count": 2},
+        ]
+        assert result["a"]["sum_other_doc_count"] == 2
+
+    def test_order_by_key(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"a": {"terms": {"field": "author", "order": {"_key": "desc"}}}}
+        result = aggregate(opensearch, articles, aggs)
+        assert [bucket["key"] for bucket in result["a"]["buckets"]] == [
+            "dave",
+            "carol",
+            "bob",
+            "alice",
+        ]
+
+    def test_numeric_keys(self, opensearch: OpenSearch, articles: str) -> None:
+        result = aggregate(opensearch, articles, {"p": {"terms": {"field": "price"}}})
+        assert result["p"]["buckets"] == [
+            {"key": price, "doc_count": 1} for price in (5, 10, 15, 25, 40)
+        ]
+
+    def test_boolean_keys(self, opensearch: OpenSearch, articles: str) -> None:
+        result = aggregate(opensearch, articles, {"b": {"terms": {"field": "active"}}})
+        assert result["b"]["buckets"] == [
+            {"key": 1, "key_as_string": "true", "doc_count": 4},
+            {"key": 0, "key_as_string": "false", "doc_count": 2},
+        ]
+
+    def test_a_keyword_subfield(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"t": {"terms": {"field": "title.raw", "size": 1, "order": {"_key": "asc"}}}}
+        result = aggregate(opensearch, articles, aggs)
+        assert result["t"]["buckets"] == [{"key": "A brown quick fox story", "doc_count": 1}]
+
+    def test_only_matching_documents_count(self, opensearch: OpenSearch, articles: str) -> None:
+        result = aggregate(
+            opensearch, articles, {"a": {"terms": {"field": "author"}}},
+            query={"term": {"active": True}},
+        )  # fmt: skip
+        assert result["a"]["buckets"] == [
+            {"key": "alice", "doc_count": 2},
+            {"key": "bob", "doc_count": 1},
+            {"key": "carol", "doc_count": 1},
+        ]
+
+    def test_a_metric_under_each_bucket(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"a": {"terms": {"field": "author"}, "aggs": {"p": {"avg": {"field": "price"}}}}}
+        result = aggregate(opensearch, articles, aggs)
+        assert {b["key"]: b["p"]["value"] for b in result["a"]["buckets"]} == {
+            "alice": 7.5, "bob": 20.0, "carol": 40.0, "dave": None
+        }  # fmt: skip
+
+
+class TestMetrics:
+    def test_avg_sum_min_max(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {
+            "avg": {"avg": {"field": "price"}},
+            "sum": {"sum": {"field": "price"}},
+            "min": {"min": {"field": "price"}},
+            "max": {"max": {"field": "price"}},
+        }
+        result = aggregate(opensearch, articles, aggs)
+        assert result == {
+            "avg": {"value": 19.0},
+            "sum": {"value": 95.0},
+            "min": {"value": 5.0},
+            "max": {"value": 40.0},
+        }
+
+    def test_doubles(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"avg": {"avg": {"field": "rating"}}, "max": {"max": {"field": "rating"}}}
+        result = aggregate(opensearch, articles, aggs)
+        assert result["avg"]["value"] == pytest.approx(3.78)
+        assert result["max"]["value"] == pytest.approx(4.9)
+
+    def test_with_a_query(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"avg": {"avg": {"field": "price"}}}
+        result = aggregate(opensearch, articles, aggs, query={"term": {"tags": "food"}})
+        assert result["avg"] == {"value": 22.5}
+
+    def test_no_matching_documents(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {
+            "avg": {"avg": {"field": "price"}},
+            "sum": {"sum": {"field": "price"}},
+            "min": {"min": {"field": "price"}},
+            "max": {"max": {"field": "price"}},
+            "card": {"cardinality": {"field": "author"}},
+            "terms": {"terms": {"field": "author"}},
+        }
+        result = aggregate(opensearch, articles, aggs, query={"term": {"sku": "none"}})
+        assert result["avg"] == {"value": None}
+        assert result["sum"] == {"value": 0.0}
+        assert result["min"] == {"value": None}
+        assert result["max"] == {"value": None}
+        assert result["card"] == {"value": 0}
+        assert result["terms"]["buckets"] == []
+
+    def test_min_and_max_of_a_date_have_a_string(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        aggs = {"first": {"min": {"field": "published"}}, "last": {"max": {"field": "published"}}}
+        result = aggregate(opensearch, articles, aggs)
+        assert result["first"] == {
+            "value": 1704103200000.0, "value_as_string": "2024-01-01T10:00:00.000Z"
+        }  # fmt: skip
+        assert result["last"] == {
+            "value": 1706983200000.0, "value_as_string": "2024-02-03T18:00:00.000Z"
+        }  # fmt: skip
+
+    def test_cardinality(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {
+            "authors": {"cardinality": {"field": "author"}},
+            "tags": {"cardinality": {"field": "tags"}},
+            "prices": {"cardinality": {"field": "price"}},
+        }
+        result = aggregate(opensearch, articles, aggs)
+        assert result == {"authors": {"value": 4}, "tags": {"value": 4}, "prices": {"value": 5}}
+
+    def test_aggregations_beside_hits(self, opensearch: OpenSearch, articles: str) -> None:
+        answer = opensearch.search(
+            index=articles,
+            body={
+                "query": {"term": {"author": "alice"}},
+                "aggregations": {"s": {"sum": {"field": "price"}}},
+            },
+        )
+        assert {hit["_id"] for hit in answer["hits"]["hits"]} == {"1", "3"}
+        assert answer["aggregations"] == {"s": {"value": 15.0}}
+
+
+class TestDateHistogram:
+    def test_calendar_month(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"m": {"date_histogram": {"field": "published", "calendar_interval": "month"}}}
+        result = aggregate(opensearch, articles, aggs)
+        assert result["m"]["buckets"] == [
+            {"key_as_string": "2024-01-01T00:00:00.000Z", "key": JANUARY, "doc_count": 4},
+            {"key_as_string": "2024-02-01T00:00:00.000Z", "key": FEBRUARY, "doc_count": 2},
+        ]
+
+    def test_empty_buckets_between_are_kept(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"d": {"date_histogram": {"field": "published", "calendar_interval": "day"}}}
+        result = aggregate(
+            opensearch, articles, aggs, query={"range": {"published": {"lt": "2024-01-06"}}}
+        )
+        assert [(b["key"], b["doc_count"]) for b in result["d"]["buckets"]] == [
+            (JANUARY, 1),
+            (JANUARY + DAY, 2),
+            (JANUARY + 2 * DAY, 0),
+            (JANUARY + 3 * DAY, 0),
+            (JANUARY + 4 * DAY, 1),
+        ]
+        assert result["d"]["buckets"][2]["key_as_string"] == "2024-01-03T00:00:00.000Z"
+
+    def test_min_doc_count_drops_empty_buckets(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"d": {"date_histogram": {"field": "published", "calendar_interval": "1d",
+                                         "min_doc_count": 1}}}  # fmt: skip
+        result = aggregate(
+            opensearch, articles, aggs, query={"range": {"published": {"lt": "2024-01-06"}}}
+        )
+        assert [(b["key"], b["doc_count"]) for b in result["d"]["buckets"]] == [
+            (JANUARY, 1), (JANUARY + DAY, 2), (JANUARY + 4 * DAY, 1)
+        ]  # fmt: skip
+
+    def test_fixed_interval(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"d": {"date_histogram": {"field": "published", "fixed_interval": "2d",
+                                         "min_doc_count": 1}}}  # fmt: skip
+        result = aggregate(
+            opensearch, articles, aggs, query={"range": {"published": {"lt": "2024-01-06"}}}
+        )
+        # Fixed intervals are aligned on the epoch: 2024-01-01 is day 19723, so the two-day
+        # buckets start on 2023-12-31, 2024-01-02 and 2024-01-04.
+        assert [(b["key"], b["doc_count"]) for b in result["d"]["buckets"]] == [
+            (JANUARY - DAY, 1), (JANUARY + DAY, 2), (JANUARY + 3 * DAY, 1)
+        ]  # fmt: skip
+
+    def test_a_metric_under_each_bucket(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {
+            "m": {
+                "date_histogram": {"field": "published", "calendar_interval": "month"},
+                "aggs": {"revenue": {"sum": {"field": "price"}}},
+            }
+        }
+        result = aggregate(opensearch, articles, aggs)
+        assert [b["revenue"]["value"] for b in result["m"]["buckets"]] == [55.0, 40.0]

@@ -1,0 +1,296 @@
+"""`_search` with each query type over the six articles of `corpus.py`.
+
+Expected ids are worked out by hand from the terms listed in `corpus.py`.
+"""
+
+from __future__ import annotations
+
+from opensearchpy import OpenSearch
+
+from tests.searchengine.conformance.support import hit_ids, search_ids
+
+
+class TestFullText:
+    def test_match_is_or_by_default(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"match": {"title": "quick fox"}}
+        assert search_ids(opensearch, articles, query) == {"1", "4", "6"}
+
+    def test_match_analyzes_the_query_text(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"match": {"title": "QUICK, Fox!"}}
+        assert search_ids(opensearch, articles, query) == {"1", "4", "6"}
+
+    def test_match_operator_and(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"match": {"title": {"query": "quick fox", "operator": "and"}}}
+        assert search_ids(opensearch, articles, query) == {"1", "6"}
+
+    def test_match_minimum_should_match(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"match": {"title": {"query": "quick brown fox", "minimum_should_match": 3}}}
+        assert search_ids(opensearch, articles, query) == {"1", "6"}
+
+    def test_match_fuzziness_auto(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"match": {"title": {"query": "quikc", "fuzziness": "AUTO"}}}
+        assert search_ids(opensearch, articles, query) == {"1", "4", "6"}
+
+    def test_match_fuzziness_auto_is_exact_for_short_terms(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        query = {"match": {"title": {"query": "fx", "fuzziness": "AUTO"}}}
+        assert search_ids(opensearch, articles, query) == set()
+
+    def test_match_fuzziness_number(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"match": {"body": {"query": "dgo", "fuzziness": 1}}}
+        assert search_ids(opensearch, articles, query) == {"1", "2"}
+
+    def test_match_on_a_keyword_is_exact(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"match": {"sku": "AB-100"}}) == {"1"}
+        assert search_ids(opensearch, articles, {"match": {"sku": "ab-100"}}) == set()
+
+    def test_match_on_a_number(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"match": {"price": 25}}) == {"2"}
+
+    def test_match_phrase(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"match_phrase": {"title": "quick fox"}}) == {"6"}
+        assert search_ids(opensearch, articles, {"match_phrase": {"body": "quick brown"}}) == {"1"}
+
+    def test_match_phrase_slop(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"match_phrase": {"title": {"query": "quick fox", "slop": 1}}}
+        assert search_ids(opensearch, articles, query) == {"1", "6"}
+
+    def test_match_phrase_prefix(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"match_phrase_prefix": {"title": "quick fo"}}) == {
+            "6"
+        }
+        assert search_ids(opensearch, articles, {"match_phrase_prefix": {"title": "the qu"}}) == {
+            "1"
+        }
+        assert search_ids(opensearch, articles, {"match_phrase_prefix": {"title": "reci"}}) == {
+            "3",
+            "4",
+        }
+
+    def test_multi_match_searches_every_field(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"multi_match": {"query": "bread dog", "fields": ["title", "body"]}}
+        assert search_ids(opensearch, articles, query) == {"1", "2", "3"}
+
+    def test_multi_match_field_boost_ranks_that_field_first(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        body = {"query": {"multi_match": {"query": "fox", "fields": ["title^10", "body"]}}}
+        ids = hit_ids(opensearch.search(index=articles, body=body))
+        assert set(ids) == {"1", "5", "6"}
+        assert ids[-1] == "5"
+
+    def test_multi_match_phrase_type(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"multi_match": {"query": "brown bread", "fields": ["title", "body"],
+                                 "type": "phrase"}}  # fmt: skip
+        assert search_ids(opensearch, articles, query) == {"3"}
+
+    def test_multi_match_operator_and(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"multi_match": {"query": "quick lazy", "fields": ["title", "body"],
+                                 "operator": "and"}}  # fmt: skip
+        assert search_ids(opensearch, articles, query) == {"1"}
+
+
+class TestTermLevel:
+    def test_term_on_a_keyword(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"term": {"tags": "animal"}}) == {"1", "2", "5"}
+        assert search_ids(opensearch, articles, {"term": {"sku": {"value": "AB-100"}}}) == {"1"}
+
+    def test_term_is_not_analyzed(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"term": {"title": "quick"}}) == {"1", "4", "6"}
+        assert search_ids(opensearch, articles, {"term": {"title": "Quick"}}) == set()
+
+    def test_term_on_a_keyword_subfield(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"term": {"title.raw": "Lazy dogs sleep"}}
+        assert search_ids(opensearch, articles, query) == {"2"}
+
+    def test_term_on_numbers_and_booleans(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"term": {"price": 25}}) == {"2"}
+        assert search_ids(opensearch, articles, {"term": {"rating": 4.5}}) == {"1"}
+        assert search_ids(opensearch, articles, {"term": {"active": True}}) == {"1", "3", "4", "6"}
+        assert search_ids(opensearch, articles, {"term": {"active": "false"}}) == {"2", "5"}
+
+    def test_term_on_a_date(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"term": {"published": "2024-02-01T00:00:00Z"}}
+        assert search_ids(opensearch, articles, query) == {"4"}
+
+    def test_terms(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"terms": {"tags": ["food", "wild"]}}) == {
+            "3", "4", "5"
+        }  # fmt: skip
+        assert search_ids(opensearch, articles, {"terms": {"price": [5, 40, 99]}}) == {"3", "4"}
+
+    def test_range_on_integers(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"range": {"price": {"gte": 10, "lte": 25}}}) == {
+            "1", "2", "6"
+        }  # fmt: skip
+        assert search_ids(opensearch, articles, {"range": {"price": {"gt": 10, "lt": 40}}}) == {
+            "2", "6"
+        }  # fmt: skip
+
+    def test_range_on_doubles(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"range": {"rating": {"gt": 4.0}}}) == {"1", "3"}
+
+    def test_range_on_dates(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"range": {"published": {"gte": "2024-01-02", "lt": "2024-02-01T00:00:00Z"}}}
+        assert search_ids(opensearch, articles, query) == {"2", "3", "6"}
+        query = {"range": {"published": {"gt": "2024-01-02T06:00:00Z"}}}
+        assert search_ids(opensearch, articles, query) == {"2", "3", "4", "5"}
+
+    def test_range_on_dates_as_epoch_millis(self, opensearch: OpenSearch, articles: str) -> None:
+        # 2024-02-01T00:00:00Z is 1706745600000 ms after the epoch.
+        query = {"range": {"published": {"gte": 1706745600000}}}
+        assert search_ids(opensearch, articles, query) == {"4", "5"}
+
+    def test_range_on_a_keyword_is_lexicographic(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        query = {"range": {"sku": {"gte": "AB-200", "lt": "CD-310"}}}
+        assert search_ids(opensearch, articles, query) == {"2", "3"}
+
+    def test_prefix(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"prefix": {"sku": "CD"}}) == {"3", "4"}
+        assert search_ids(opensearch, articles, {"prefix": {"title": {"value": "reci"}}}) == {
+            "3", "4"
+        }  # fmt: skip
+
+    def test_wildcard(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"wildcard": {"sku": "AB-?00"}}) == {"1", "2"}
+        assert search_ids(opensearch, articles, {"wildcard": {"sku": {"value": "*-1*"}}}) == {
+            "1", "5"
+        }  # fmt: skip
+        assert search_ids(opensearch, articles, {"wildcard": {"title": "f*x"}}) == {"1", "6"}
+
+    def test_regexp(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"regexp": {"sku": "EF-[0-9]+"}}) == {"5", "6"}
+        assert search_ids(opensearch, articles, {"regexp": {"title": "fox(es)?"}}) == {
+            "1", "5", "6"
+        }  # fmt: skip
+
+    def test_regexp_matches_the_whole_term(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"regexp": {"sku": "AB"}}) == set()
+        assert search_ids(opensearch, articles, {"regexp": {"sku": {"value": "AB.*"}}}) == {
+            "1", "2"
+        }  # fmt: skip
+
+    def test_fuzzy(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"fuzzy": {"title": "quikc"}}) == {"1", "4", "6"}
+        query = {"fuzzy": {"title": {"value": "brwn", "fuzziness": 1}}}
+        assert search_ids(opensearch, articles, query) == {"1", "3", "6"}
+
+    def test_exists(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"exists": {"field": "price"}}) == {
+            "1", "2", "3", "4", "6"
+        }  # fmt: skip
+
+    def test_exists_is_false_for_an_empty_list(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"exists": {"field": "tags"}}) == {
+            "1", "2", "3", "4", "5"
+        }  # fmt: skip
+
+    def test_ids(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"ids": {"values": ["1", "3", "99"]}}) == {
+            "1", "3"
+        }  # fmt: skip
+
+    def test_match_all_scores_one(self, opensearch: OpenSearch, articles: str) -> None:
+        answer = opensearch.search(index=articles, body={"query": {"match_all": {}}})
+        assert set(hit_ids(answer)) == {"1", "2", "3", "4", "5", "6"}
+        assert {hit["_score"] for hit in answer["hits"]["hits"]} == {1.0}
+        assert answer["hits"]["max_score"] == 1.0
+
+    def test_no_query_is_match_all(self, opensearch: OpenSearch, articles: str) -> None:
+        answer = opensearch.search(index=articles)
+        assert answer["hits"]["total"] == {"value": 6, "relation": "eq"}
+
+
+class TestBool:
+    def test_must_filter_and_must_not(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {
+            "bool": {
+                "must": [{"match": {"body": "quick"}}],
+                "filter": [{"term": {"active": True}}],
+                "must_not": [{"term": {"author": "carol"}}],
+            }
+        }
+        assert search_ids(opensearch, articles, query) == {"1"}
+
+    def test_clauses_may_be_single_objects(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {
+            "bool": {"must": {"match": {"body": "quick"}}, "filter": {"term": {"active": True}}}
+        }
+        assert search_ids(opensearch, articles, query) == {"1", "4"}
+
+    def test_should_alone_needs_one_match(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"bool": {"should": [{"term": {"tags": "food"}}, {"term": {"tags": "wild"}}]}}
+        assert search_ids(opensearch, articles, query) == {"3", "4", "5"}
+
+    def test_minimum_should_match(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {
+            "bool": {
+                "should": [
+                    {"match": {"title": "quick"}},
+                    {"match": {"title": "fox"}},
+                    {"match": {"title": "brown"}},
+                ],
+                "minimum_should_match": 2,
+            }
+        }
+        assert search_ids(opensearch, articles, query) == {"1", "6"}
+
+    def test_should_beside_must_is_optional_but_scores(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        body = {
+            "query": {
+                "bool": {
+                    "must": [{"term": {"tags": "animal"}}],
+                    "should": [{"match": {"title": "fox"}}],
+                }
+            }
+        }
+        ids = hit_ids(opensearch.search(index=articles, body=body))
+        assert set(ids) == {"1", "2", "5"}
+        assert ids[0] == "1"
+
+    def test_filter_only_scores_zero(self, opensearch: OpenSearch, articles: str) -> None:
+        body = {"query": {"bool": {"filter": [{"term": {"author": "alice"}}]}}}
+        answer = opensearch.search(index=articles, body=body)
+        assert set(hit_ids(answer)) == {"1", "3"}
+        assert {hit["_score"] for hit in answer["hits"]["hits"]} == {0.0}
+
+    def test_must_not_alone_matches_the_rest(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"bool": {"must_not": [{"terms": {"author": ["alice", "bob"]}}]}}
+        assert search_ids(opensearch, articles, query) == {"4", "5"}
+
+    def test_nested_bools(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {
+            "bool": {
+                "should": [
+                    {
+                        "bool": {
+                            "must": [{"term": {"author": "alice"}}, {"range": {"price": {"lt": 8}}}]
+                        }
+                    },
+                    {"bool": {"filter": [{"term": {"tags": "wild"}}]}},
+                ]
+            }
+        }
+        assert search_ids(opensearch, articles, query) == {"3", "5"}
+
+    def test_boost_changes_the_order(self, opensearch: OpenSearch, articles: str) -> None:
+        def first(boost_food: float) -> str:
+            body = {
+                "query": {
+                    "bool": {
+                        "should": [
+                            {"term": {"tags": {"value": "food", "boost": boost_food}}},
+                            {"term": {"tags": {"value": "wild", "boost": 1.0}}},
+                        ]
+                    }
+                }
+            }
+            return hit_ids(opensearch.search(index=articles, body=body))[0]
+
+        assert first(10.0) in {"3", "4"}
+        assert first(0.01) == "5"
