@@ -220,13 +220,15 @@ class IndexMapping:
 
     @cached_property
     def schema(self) -> tantivy.Schema:
-        """The tantivy schema: the engine's own fields, then one (or two) per mapped field."""
+        """The tantivy schema: the engine's own fields, then one (or two) per mapped field,
+        by path: the same fields give the same schema whatever order they were mapped in
+        (an index reopened from its stored mapping must match the one that wrote it)."""
         builder = tantivy.SchemaBuilder()
         builder.add_text_field(ID_FIELD, stored=True, fast=True, tokenizer_name=KEYWORD_TOKENIZER)
         builder.add_bytes_field(SOURCE_FIELD, stored=True)
         builder.add_integer_field(VERSION_FIELD, stored=True, fast=True)
         builder.add_integer_field(SEQ_NO_FIELD, stored=True, indexed=True, fast=True)
-        for mapping in self.fields.values():
+        for mapping in sorted(self.fields.values(), key=lambda item: item.path):
             name = mapping.tantivy_name
             match mapping.kind:
                 case FieldKind.TEXT:

@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.searchengine.bulk import bulk
-from app.searchengine.documents import Write, parse_source
+from app.searchengine.documents import Action, Write, parse_source
 from app.searchengine.errors import SearchError, bad_request, unsupported
 from app.searchengine.store import Store
 
@@ -266,8 +266,7 @@ class SearchApi:
         op_type = call.params.get("op_type", "index")
         if op_type not in ("index", "create"):
             raise bad_request(f"opType must be 'create' or 'index', found: [{op_type}]")
-        action = "create" if op_type == "create" else "index"
-        return self._write(call, action)
+        return self._write(call, "create" if op_type == "create" else "index")
 
     def create_doc(self, call: Call) -> Reply:
         return self._write(call, "create")
@@ -276,11 +275,10 @@ class SearchApi:
         return self._write(call, "update")
 
     def delete_doc(self, call: Call) -> Reply:
-        name = call.path["index"]
-        index = self.store.index(name)
-        return self._apply(call, index.name, Write("delete", call.path["id"], None, None, *_seq(call)))
+        request = Write("delete", call.path["id"], None, None, *_seq(call))
+        return self._apply(call, call.path["index"], request)
 
-    def _write(self, call: Call, action: str) -> Reply:
+    def _write(self, call: Call, action: Action) -> Reply:
         raw = call.body
         if action == "update":
             source = call.object()
@@ -292,7 +290,7 @@ class SearchApi:
             source = parse_source(raw)
             raw_source = raw.strip()
         request = Write(
-            action,  # type: ignore[arg-type]
+            action,
             call.path.get("id"),
             source,
             raw_source,

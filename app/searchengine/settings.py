@@ -119,7 +119,7 @@ def _flatten(body: Any, prefix: str) -> dict[str, Any]:
         raise bad_request("[settings] must be an object", "settings_exception")
     flat: dict[str, Any] = {}
     for key, value in body.items():
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and value:
             flat.update(_flatten(value, f"{prefix}{key}."))
         else:
             flat[f"{prefix}{key}"] = value
