@@ -66,7 +66,7 @@ def error_message(service: str, response: OpenSearchResponse) -> str:
             return reason
     if isinstance(error, str) and error:
         return error
-    if isinstance(body, dict) and body.get("found") is False:
+    if isinstance(body, dict) and (body.get("found") is False or body.get("result") == "not_found"):
         return "Document not found."
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         return str(body["message"])  # the AWS front door's own refusals
