@@ -86,21 +86,24 @@ def load(
     client.indices.refresh(index=index)
 
 
+def info(error: TransportError) -> dict[str, Any]:
+    """The JSON body of a failed request."""
+    body = error.info
+    assert isinstance(body, dict), body
+    return body
+
+
 def failure(error: TransportError) -> tuple[int, str]:
     """The HTTP status and OpenSearch's top-level error type of a failed request."""
-    info = error.info
-    assert isinstance(info, dict), info
-    body = info.get("error")
-    assert isinstance(body, dict), info
+    body = info(error).get("error")
+    assert isinstance(body, dict), error.info
     return int(error.status_code), str(body["type"])
 
 
 def root_cause(error: TransportError) -> dict[str, Any]:
     """The first root cause: a search phase failure names the real cause only there."""
-    info = error.info
-    assert isinstance(info, dict), info
-    causes = info["error"]["root_cause"]
-    assert causes, info
+    causes = info(error)["error"]["root_cause"]
+    assert causes, error.info
     return dict(causes[0])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from opensearchpy import ConflictError, NotFoundError, OpenSearch
 
-from tests.searchengine.conformance.support import failure
+from tests.searchengine.conformance.support import failure, info
 
 
 def test_index_with_an_id_creates_version_1(opensearch: OpenSearch, index_name: str) -> None:
@@ -75,7 +75,7 @@ def test_get_of_a_missing_id_is_found_false(opensearch: OpenSearch, index_name: 
     with pytest.raises(NotFoundError) as raised:
         opensearch.get(index=index_name, id="nope")
     assert raised.value.status_code == 404
-    assert raised.value.info == {"_index": index_name, "_id": "nope", "found": False}
+    assert info(raised.value) == {"_index": index_name, "_id": "nope", "found": False}
 
 
 def test_get_from_a_missing_index_is_index_not_found(
@@ -149,6 +149,14 @@ class TestUpdate:
         assert answer["result"] == "noop"
         assert answer["_version"] == 1
 
+    def test_detect_noop_false_always_writes(self, opensearch: OpenSearch, index_name: str) -> None:
+        opensearch.index(index=index_name, id="a", body={"title": "one"})
+        answer = opensearch.update(
+            index=index_name, id="a", body={"doc": {"title": "one"}, "detect_noop": False}
+        )
+        assert answer["result"] == "updated"
+        assert answer["_version"] == 2
+
     def test_a_missing_document_is_document_missing(
         self, opensearch: OpenSearch, index_name: str
     ) -> None:
@@ -217,8 +225,8 @@ class TestDelete:
         with pytest.raises(NotFoundError) as raised:
             opensearch.delete(index=index_name, id="nope")
         assert raised.value.status_code == 404
-        assert raised.value.info["result"] == "not_found"
-        assert raised.value.info["_id"] == "nope"
+        assert info(raised.value)["result"] == "not_found"
+        assert info(raised.value)["_id"] == "nope"
 
     def test_a_deleted_id_can_be_indexed_again(
         self, opensearch: OpenSearch, index_name: str

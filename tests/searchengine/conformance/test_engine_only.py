@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch, RequestError
 
-from tests.searchengine.conformance.support import engine_only
+from tests.searchengine.conformance.support import engine_only, info
 
 pytestmark = engine_only
 
@@ -22,11 +22,11 @@ def refused(call: Any, feature: str) -> None:
     """`call()` answers 400 `strawsync_unsupported_exception` whose reason names `feature`."""
     with pytest.raises(RequestError) as raised:
         call()
-    info = raised.value.info
-    assert raised.value.status_code == 400, info
-    assert info["error"]["type"] == UNSUPPORTED, info
-    assert info["error"]["root_cause"][0]["type"] == UNSUPPORTED, info
-    assert feature in info["error"]["reason"], info
+    body = info(raised.value)
+    assert raised.value.status_code == 400, body
+    assert body["error"]["type"] == UNSUPPORTED, body
+    assert body["error"]["root_cause"][0]["type"] == UNSUPPORTED, body
+    assert feature in body["error"]["reason"], body
 
 
 def test_a_geo_distance_query(opensearch: OpenSearch, articles: str) -> None:
@@ -94,11 +94,11 @@ def test_a_uri_search(opensearch: OpenSearch, articles: str) -> None:
     with pytest.raises(RequestError) as raised:
         opensearch.search(index=articles, q="title:fox")
     assert raised.value.status_code == 400
-    assert raised.value.info["error"]["type"] == UNSUPPORTED
+    assert info(raised.value)["error"]["type"] == UNSUPPORTED
 
 
 def test_the_reason_points_to_a_cluster(opensearch: OpenSearch, articles: str) -> None:
     body = {"size": 0, "aggs": {"p": {"percentiles": {"field": "price"}}}}
     with pytest.raises(RequestError) as raised:
         opensearch.search(index=articles, body=body)
-    assert "OpenSearch" in raised.value.info["error"]["reason"]
+    assert "OpenSearch" in info(raised.value)["error"]["reason"]

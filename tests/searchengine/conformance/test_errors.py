@@ -2,34 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from opensearchpy import NotFoundError, OpenSearch, RequestError
 
-from tests.searchengine.conformance.support import failure, root_cause
+from tests.searchengine.conformance.support import failure, info, root_cause
 
 
 def test_search_on_a_missing_index(opensearch: OpenSearch, index_name: str) -> None:
     with pytest.raises(NotFoundError) as raised:
         opensearch.search(index=index_name, body={"query": {"match_all": {}}})
     assert failure(raised.value) == (404, "index_not_found_exception")
-    info = raised.value.info
-    assert info["status"] == 404
-    assert info["error"]["index"] == index_name
-    assert info["error"]["root_cause"][0]["type"] == "index_not_found_exception"
-    assert index_name in info["error"]["reason"]
+    body = info(raised.value)
+    assert body["status"] == 404
+    assert body["error"]["index"] == index_name
+    assert body["error"]["root_cause"][0]["type"] == "index_not_found_exception"
+    assert index_name in body["error"]["reason"]
 
 
 def test_an_unknown_query_is_a_parsing_exception(opensearch: OpenSearch, articles: str) -> None:
     with pytest.raises(RequestError) as raised:
         opensearch.search(index=articles, body={"query": {"no_such_query": {"f": "x"}}})
     assert failure(raised.value) == (400, "parsing_exception")
-    assert "no_such_query" in raised.value.info["error"]["reason"]
+    assert "no_such_query" in info(raised.value)["error"]["reason"]
 
 
 def test_an_unknown_query_inside_bool_is_a_parsing_exception(
     opensearch: OpenSearch, articles: str
 ) -> None:
-    body = {"query": {"bool": {"filter": [{"no_such_query": {}}]}}}
+    body: dict[str, Any] = {"query": {"bool": {"filter": [{"no_such_query": {}}]}}}
     with pytest.raises(RequestError) as raised:
         opensearch.search(index=articles, body=body)
     assert failure(raised.value) == (400, "parsing_exception")
@@ -86,7 +88,7 @@ def test_an_object_for_a_text_field_is_a_mapper_parsing_exception(
 def test_a_document_that_is_not_an_object_is_a_400(opensearch: OpenSearch, index_name: str) -> None:
     opensearch.indices.create(index=index_name)
     with pytest.raises(RequestError) as raised:
-        opensearch.index(index=index_name, id="1", body=[1, 2])  # type: ignore[arg-type]
+        opensearch.index(index=index_name, id="1", body=[1, 2])
     assert raised.value.status_code == 400
 
 
@@ -98,6 +100,12 @@ def test_the_result_window_is_ten_thousand(opensearch: OpenSearch, articles: str
         assert root_cause(raised.value)["type"] == "illegal_argument_exception", body
     answer = opensearch.search(index=articles, body={"from": 9990, "size": 10})
     assert answer["hits"]["hits"] == []
+
+
+def test_a_negative_from_is_a_400(opensearch: OpenSearch, articles: str) -> None:
+    with pytest.raises(RequestError) as raised:
+        opensearch.search(index=articles, from_=-2)
+    assert raised.value.status_code == 400
 
 
 def test_a_negative_size_is_a_400(opensearch: OpenSearch, articles: str) -> None:
@@ -137,10 +145,10 @@ def test_error_bodies_have_opensearchs_shape(opensearch: OpenSearch, index_name:
     opensearch.indices.create(index=index_name)
     with pytest.raises(RequestError) as raised:
         opensearch.indices.create(index=index_name)
-    info = raised.value.info
-    assert set(info) == {"error", "status"}
-    assert info["status"] == 400
-    error = info["error"]
+    body = info(raised.value)
+    assert set(body) == {"error", "status"}
+    assert body["status"] == 400
+    error = body["error"]
     assert isinstance(error["reason"], str) and error["reason"]
     assert error["root_cause"][0]["type"] == error["type"]
     assert error["root_cause"][0]["reason"] == error["reason"]

@@ -8,7 +8,7 @@ import pytest
 from opensearchpy import NotFoundError, OpenSearch, RequestError
 
 from tests.searchengine.conformance.corpus import ARTICLE_MAPPINGS
-from tests.searchengine.conformance.support import failure
+from tests.searchengine.conformance.support import failure, info
 
 MAPPINGS = {
     "properties": {
@@ -148,7 +148,7 @@ def test_delete_of_a_missing_index_is_index_not_found(
     with pytest.raises(NotFoundError) as raised:
         opensearch.indices.delete(index=index_name)
     assert failure(raised.value) == (404, "index_not_found_exception")
-    assert raised.value.info["error"]["index"] == index_name
+    assert info(raised.value)["error"]["index"] == index_name
 
 
 def test_create_of_an_existing_index_is_resource_already_exists(
@@ -158,7 +158,7 @@ def test_create_of_an_existing_index_is_resource_already_exists(
     with pytest.raises(RequestError) as raised:
         opensearch.indices.create(index=index_name)
     assert failure(raised.value) == (400, "resource_already_exists_exception")
-    assert raised.value.info["error"]["index"] == index_name
+    assert info(raised.value)["error"]["index"] == index_name
 
 
 def test_an_uppercase_index_name_is_invalid(opensearch: OpenSearch, index_name: str) -> None:
@@ -226,3 +226,24 @@ class TestDynamicMapping:
             index=index_name, body={"query": {"term": {"name.keyword": "Ada Lovelace"}}}
         )
         assert answer["hits"]["total"]["value"] == 1
+
+    def test_a_string_longer_than_ignore_above_skips_the_keyword(
+        self, opensearch: OpenSearch, index_name: str
+    ) -> None:
+        long_name = "word " * 60
+        self.mapped(opensearch, index_name, {"name": long_name})
+        exact = {"query": {"term": {"name.keyword": long_name}}}
+        assert opensearch.count(index=index_name, body=exact)["count"] == 0
+        exists = {"query": {"exists": {"field": "name.keyword"}}}
+        assert opensearch.count(index=index_name, body=exists)["count"] == 0
+        assert (
+            opensearch.count(index=index_name, body={"query": {"match": {"name": "word"}}})["count"]
+            == 1
+        )
+
+    def test_sorting_on_the_keyword_subfield(self, opensearch: OpenSearch, index_name: str) -> None:
+        for doc_id, name in (("1", "pear"), ("2", "apple"), ("3", "fig")):
+            opensearch.index(index=index_name, id=doc_id, body={"name": name})
+        opensearch.indices.refresh(index=index_name)
+        answer = opensearch.search(index=index_name, body={"sort": [{"name.keyword": "asc"}]})
+        assert [hit["_id"] for hit in answer["hits"]["hits"]] == ["2", "3", "1"]

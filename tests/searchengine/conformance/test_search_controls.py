@@ -215,6 +215,12 @@ class TestTrackTotalHits:
         answer = search(opensearch, articles, track_total_hits=100)
         assert answer["hits"]["total"] == {"value": 6, "relation": "eq"}
 
+    def test_a_number_equal_to_the_count_is_exact(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        answer = search(opensearch, articles, track_total_hits=6, size=0)
+        assert answer["hits"]["total"] == {"value": 6, "relation": "eq"}
+
     def test_as_a_url_parameter(self, opensearch: OpenSearch, articles: str) -> None:
         answer = opensearch.search(index=articles, track_total_hits=3)
         assert answer["hits"]["total"] == {"value": 3, "relation": "gte"}
