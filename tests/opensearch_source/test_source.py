@@ -313,3 +313,22 @@ async def test_basic_auth_reads_the_password_from_the_environment(
         finally:
             await search.close()
     assert PASSWORD not in caplog.text
+
+
+async def test_aws_iam_without_credentials_fails_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    config = {"endpoint": "https://search-x.eu-west-1.es.amazonaws.com"}
+    definition = DataSourceDef(
+        "EventSearch", "AMAZON_OPENSEARCH_SERVICE", Origin("strawsync.yaml"), None, freeze(config)
+    )
+    search = OpenSearchDataSource(definition)
+    with pytest.raises(RuntimeError) as caught:
+        await search.start()
+    assert str(caught.value).startswith("data source 'EventSearch': No AWS credentials found")
+    await search.close()

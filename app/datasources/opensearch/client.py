@@ -31,6 +31,7 @@ from yarl import URL
 
 from app.datasources.dynamodb.client import (
     BotocoreCredentials,
+    Credentials,
     CredentialSource,
     DynamoDBError,
     RetryPolicy,
@@ -95,10 +96,17 @@ class OutgoingRequest:
 class Authenticator(Protocol):
     """Adds whatever headers prove who is calling. Never logs what it adds."""
 
+    async def prepare(self) -> None:
+        """Get ready before the first request (resolve credentials); raises OpenSearchError."""
+        ...
+
     async def apply(self, request: OutgoingRequest, headers: dict[str, str]) -> None: ...
 
 
 class NoAuth:
+    async def prepare(self) -> None:
+        return None
+
     async def apply(self, request: OutgoingRequest, headers: dict[str, str]) -> None:
         return None
 
@@ -112,6 +120,9 @@ class BasicAuth:
 
     def __repr__(self) -> str:
         return "BasicAuth(***)"
+
+    async def prepare(self) -> None:
+        return None
 
     async def apply(self, request: OutgoingRequest, headers: dict[str, str]) -> None:
         headers["Authorization"] = self._header
@@ -128,11 +139,17 @@ class SigV4Auth:
         self._credentials = credentials or BotocoreCredentials(allow_anonymous_local=False)
         self._content_sha256 = service == "aoss"
 
-    async def apply(self, request: OutgoingRequest, headers: dict[str, str]) -> None:
+    async def prepare(self) -> None:
+        await self._resolve()
+
+    async def _resolve(self) -> Credentials:
         try:
-            credentials = await self._credentials()
+            return await self._credentials()
         except DynamoDBError as error:
             raise OpenSearchError(MISSING_CREDENTIALS, error.message, status=0) from None
+
+    async def apply(self, request: OutgoingRequest, headers: dict[str, str]) -> None:
+        credentials = await self._resolve()
         self._signer.sign(
             headers,
             request.body,
@@ -225,7 +242,12 @@ class OpenSearchClient:
         return self._unavailable
 
     async def start(self) -> None:
-        """Open the connection pool."""
+        """Open the connection pool and get the authenticator ready (credentials are
+        resolved off the event loop); raises OpenSearchError without credentials."""
+        await self._auth.prepare()
+        await self._open()
+
+    async def _open(self) -> None:
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
             timeout = aiohttp.ClientTimeout(total=self._timeout_seconds)
@@ -319,7 +341,7 @@ class OpenSearchClient:
         self, url: URL, outgoing: OutgoingRequest, headers: dict[str, str]
     ) -> OpenSearchResponse:
         if self._session is None:
-            await self.start()
+            await self._open()
         session = self._session
         assert session is not None
         headers["Host"] = self._host

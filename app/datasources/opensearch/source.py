@@ -156,7 +156,10 @@ class OpenSearchDataSource(BaseDataSource):
     async def start(self) -> None:
         if self.settings.endpoint is not None and self._local_endpoint is None:
             self.client.retarget(self.settings.endpoint, self._authenticator(self.settings.auth))
-        await self.client.start()
+        try:
+            await self.client.start()
+        except OpenSearchError as error:
+            raise RuntimeError(f"data source '{self.definition.name}': {error.message}") from None
         self._started = True
         if self._local_endpoint is not None and self.client.unavailable is None:
             await self._provision_local()
