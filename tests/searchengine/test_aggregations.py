@@ -1,0 +1,288 @@
+"""Aggregations in OpenSearch's shapes: buckets, metrics, dates and what is refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.searchengine.errors import UNSUPPORTED_TYPE, SearchError
+from app.searchengine.search import search
+from app.searchengine.snapshot import IndexSnapshot
+from tests.searchengine.memory_index import snapshot
+
+MAPPINGS = {
+    "properties": {
+        "title": {"type": "text"},
+        "kind": {"type": "keyword"},
+        "seats": {"type": "integer"},
+        "price": {"type": "double"},
+        "at": {"type": "date"},
+        "paid": {"type": "boolean"},
+    }
+}
+DOCS = {
+    "1": {
+        "title": "a",
+        "kind": "talk",
+        "seats": 10,
+        "price": 5.0,
+        "at": "2026-01-05T10:00:00Z",
+        "paid": True,
+    },
+    "2": {
+        "title": "b",
+        "kind": "talk",
+        "seats": 30,
+        "price": 0.0,
+        "at": "2026-01-05T15:00:00Z",
+        "paid": False,
+    },
+    "3": {
+        "title": "c",
+        "kind": "workshop",
+        "seats": 20,
+        "price": 50.0,
+        "at": "2026-02-20T09:00:00Z",
+        "paid": True,
+    },
+    "4": {"title": "d", "kind": "talk", "seats": 10, "at": "2026-04-01T00:00:00Z"},
+    "5": {"title": "e", "kind": "party"},
+}
+
+
+@pytest.fixture(scope="module")
+def events() -> IndexSnapshot:
+    return snapshot(DOCS, MAPPINGS, segments=2)
+
+
+def aggs(index: IndexSnapshot, spec: dict[str, Any], query: Any = None) -> Any:
+    body: dict[str, Any] = {"size": 0, "aggs": spec}
+    if query is not None:
+        body["query"] = query
+    response = search([index], body, {})
+    assert response["hits"]["hits"] == []
+    return response["aggregations"]
+
+
+def test_terms_on_keyword(events: IndexSnapshot) -> None:
+    assert aggs(events, {"kinds": {"terms": {"field": "kind"}}}) == {
+        "kinds": {
+            "doc_count_error_upper_bound": 0,
+            "sum_other_doc_count": 0,
+            "buckets": [
+                {"key": "talk", "doc_count": 3},
+                {"key": "party", "doc_count": 1},
+                {"key": "workshop", "doc_count": 1},
+            ],
+        }
+    }
+
+
+def test_terms_size_order_and_min_doc_count(events: IndexSnapshot) -> None:
+    top = aggs(events, {"k": {"terms": {"field": "kind", "size": 1}}})["k"]
+    assert top["buckets"] == [{"key": "talk", "doc_count": 3}]
+    assert top["sum_other_doc_count"] == 2
+    by_key = aggs(events, {"k": {"terms": {"field": "kind", "order": {"_key": "desc"}}}})["k"]
+    assert [b["key"] for b in by_key["buckets"]] == ["workshop", "talk", "party"]
+    common = aggs(events, {"k": {"terms": {"field": "kind", "min_doc_count": 2}}})["k"]
+    assert common["buckets"] == [{"key": "talk", "doc_count": 3}]
+
+
+def test_terms_on_numbers_booleans_and_dates(events: IndexSnapshot) -> None:
+    seats = aggs(events, {"s": {"terms": {"field": "seats"}}})["s"]["buckets"]
+    assert seats[0] == {"key": 10, "doc_count": 2}
+    paid = aggs(events, {"p": {"terms": {"field": "paid"}}})["p"]["buckets"]
+    assert paid == [
+        {"key": 1, "key_as_string": "true", "doc_count": 2},
+        {"key": 0, "key_as_string": "false", "doc_count": 1},
+    ]
+    prices = aggs(events, {"p": {"terms": {"field": "price", "order": {"_key": "asc"}}}})["p"]
+    assert [b["key"] for b in prices["buckets"]] == [0.0, 5.0, 50.0]
+    dates = aggs(events, {"d": {"terms": {"field": "at", "size": 1, "order": {"_key": "asc"}}}})
+    assert dates["d"]["buckets"][0]["key_as_string"] == "2026-01-05T10:00:00.000Z"
+
+
+def test_terms_respects_the_query(events: IndexSnapshot) -> None:
+    result = aggs(events, {"k": {"terms": {"field": "kind"}}}, {"range": {"seats": {"gte": 20}}})
+    assert result["k"]["buckets"] == [
+        {"key": "talk", "doc_count": 1},
+        {"key": "workshop", "doc_count": 1},
+    ]
+
+
+def test_metrics(events: IndexSnapshot) -> None:
+    result = aggs(
+        events,
+        {
+            "avg_seats": {"avg": {"field": "seats"}},
+            "total": {"sum": {"field": "seats"}},
+            "cheapest": {"min": {"field": "price"}},
+            "dearest": {"max": {"field": "price"}},
+            "kinds": {"cardinality": {"field": "kind"}},
+        },
+    )
+    assert result == {
+        "avg_seats": {"value": 17.5},
+        "total": {"value": 70.0},
+        "cheapest": {"value": 0.0},
+        "dearest": {"value": 50.0},
+        "kinds": {"value": 3},
+    }
+
+
+def test_date_metrics_have_value_as_string(events: IndexSnapshot) -> None:
+    result = aggs(events, {"first": {"min": {"field": "at"}}, "last": {"max": {"field": "at"}}})
+    assert result["first"] == {
+        "value": 1767607200000.0,
+        "value_as_string": "2026-01-05T10:00:00.000Z",
+    }
+    assert result["last"]["value_as_string"] == "2026-04-01T00:00:00.000Z"
+
+
+def test_metrics_over_no_documents(events: IndexSnapshot) -> None:
+    nothing = {"match_none": {}}
+    result = aggs(
+        events,
+        {
+            "a": {"avg": {"field": "seats"}},
+            "s": {"sum": {"field": "seats"}},
+            "m": {"max": {"field": "at"}},
+            "t": {"terms": {"field": "kind"}},
+        },
+        nothing,
+    )
+    assert result == {
+        "a": {"value": None},
+        "s": {"value": 0.0},
+        "m": {"value": None},
+        "t": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": []},
+    }
+
+
+def test_unmapped_fields_aggregate_to_nothing(events: IndexSnapshot) -> None:
+    result = aggs(
+        events, {"t": {"terms": {"field": "nowhere"}}, "a": {"avg": {"field": "nowhere"}}}
+    )
+    assert result["t"]["buckets"] == [] and result["a"] == {"value": None}
+
+
+def test_date_histogram_fixed_and_calendar_day(events: IndexSnapshot) -> None:
+    days = aggs(
+        events,
+        {"d": {"date_histogram": {"field": "at", "fixed_interval": "1d", "min_doc_count": 1}}},
+    )
+    assert days["d"]["buckets"][0] == {
+        "key_as_string": "2026-01-05T00:00:00.000Z",
+        "key": 1767571200000,
+        "doc_count": 2,
+    }
+    assert [b["doc_count"] for b in days["d"]["buckets"]] == [2, 1, 1]
+    calendar = aggs(events, {"d": {"date_histogram": {"field": "at", "calendar_interval": "day"}}})
+    buckets = calendar["d"]["buckets"]
+    assert buckets[0]["doc_count"] == 2 and buckets[1]["doc_count"] == 0  # gaps filled
+    assert buckets[-1]["key_as_string"] == "2026-04-01T00:00:00.000Z"
+
+
+def test_date_histogram_weeks_start_on_monday(events: IndexSnapshot) -> None:
+    weeks = aggs(
+        events,
+        {
+            "w": {
+                "date_histogram": {
+                    "field": "at",
+                    "calendar_interval": "week",
+                    "format": "yyyy-MM-dd",
+                }
+            }
+        },
+    )
+    assert weeks["w"]["buckets"][0]["key_as_string"] == "2026-01-05"  # a Monday
+
+
+def test_date_histogram_months_and_quarters(events: IndexSnapshot) -> None:
+    months = aggs(events, {"m": {"date_histogram": {"field": "at", "calendar_interval": "month"}}})
+    assert [(b["key_as_string"], b["doc_count"]) for b in months["m"]["buckets"]] == [
+        ("2026-01-01T00:00:00.000Z", 2),
+        ("2026-02-01T00:00:00.000Z", 1),
+        ("2026-03-01T00:00:00.000Z", 0),
+        ("2026-04-01T00:00:00.000Z", 1),
+    ]
+    quarters = aggs(
+        events,
+        {"q": {"date_histogram": {"field": "at", "calendar_interval": "1q", "format": "yyyy-MM"}}},
+    )
+    assert [(b["key_as_string"], b["doc_count"]) for b in quarters["q"]["buckets"]] == [
+        ("2026-01", 3),
+        ("2026-04", 1),
+    ]
+
+
+def test_sub_aggregations(events: IndexSnapshot) -> None:
+    result = aggs(
+        events,
+        {
+            "k": {
+                "terms": {"field": "kind"},
+                "aggs": {
+                    "seats": {"sum": {"field": "seats"}},
+                    "days": {
+                        "date_histogram": {
+                            "field": "at",
+                            "fixed_interval": "1d",
+                            "min_doc_count": 1,
+                        }
+                    },
+                },
+            }
+        },
+    )
+    talk = result["k"]["buckets"][0]
+    assert talk["key"] == "talk" and talk["seats"] == {"value": 50.0}
+    assert [b["doc_count"] for b in talk["days"]["buckets"]] == [2, 1]
+
+
+def test_text_fields_cannot_aggregate(events: IndexSnapshot) -> None:
+    with pytest.raises(SearchError) as caught:
+        aggs(events, {"t": {"terms": {"field": "title"}}})
+    assert caught.value.error_type == "illegal_argument_exception"
+    assert "Text fields are not optimised" in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("spec", "error_type"),
+    [
+        ({"p": {"percentiles": {"field": "seats"}}}, UNSUPPORTED_TYPE),
+        ({"f": {"filter": {"term": {"kind": "talk"}}}}, UNSUPPORTED_TYPE),
+        ({"x": {"no_such_agg": {"field": "seats"}}}, "parsing_exception"),
+        (
+            {
+                "d": {
+                    "date_histogram": {
+                        "field": "at",
+                        "calendar_interval": "month",
+                        "time_zone": "Europe/Paris",
+                    }
+                }
+            },
+            UNSUPPORTED_TYPE,
+        ),
+        (
+            {
+                "d": {
+                    "date_histogram": {"field": "at", "calendar_interval": "month"},
+                    "aggs": {"s": {"sum": {"field": "seats"}}},
+                }
+            },
+            UNSUPPORTED_TYPE,
+        ),
+        (
+            {"a": {"avg": {"field": "seats"}, "aggs": {"b": {"max": {"field": "seats"}}}}},
+            "parsing_exception",
+        ),
+    ],
+)
+def test_refused_aggregations(events: IndexSnapshot, spec: Any, error_type: str) -> None:
+    with pytest.raises(SearchError) as caught:
+        aggs(events, spec)
+    assert (caught.value.status, caught.value.error_type) == (400, error_type)
