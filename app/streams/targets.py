@@ -158,7 +158,7 @@ class IndexTarget:
             return Outcome(0, f"{type(error).__name__}: {error}")
         if not 200 <= response.status < 300 or not isinstance(response.body, dict):
             return Outcome(0, f"_bulk answered HTTP {response.status}: {_reason(response.body)}")
-        return _bulk_outcome(response.body, positions)
+        return bulk_outcome(response.body, positions)
 
     def _action(self, record: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         change = record.get("dynamodb") or {}
@@ -183,7 +183,7 @@ class IndexTarget:
         return None
 
 
-def _bulk_outcome(answer: Mapping[str, Any], positions: Sequence[int]) -> Outcome:
+def bulk_outcome(answer: Mapping[str, Any], positions: Sequence[int]) -> Outcome:
     """The first record whose action failed (a delete of a missing document succeeds)."""
     if not answer.get("errors"):
         return DELIVERED
