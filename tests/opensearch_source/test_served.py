@@ -87,3 +87,10 @@ def test_a_request_document_without_a_path_is_a_mapping_template_error(api: http
     error = only_error(run(api, "query { brokenTemplate { id } }"))
     assert error["errorType"] == "MappingTemplate"
     assert error["message"] == "Value for field '$[path]' not found."
+
+
+def test_the_declared_index_was_created_with_its_mapping(api: httpx.Client) -> None:
+    mapping = json.loads(run(api, "query { noteMapping }")["data"]["noteMapping"])
+    properties = mapping["note"]["mappings"]["properties"]
+    assert properties["tag"] == {"type": "keyword"}
+    assert properties["title"] == {"type": "text"}
