@@ -68,6 +68,13 @@ class TestTerms:
             {"key": 0, "key_as_string": "false", "doc_count": 2},
         ]
 
+    def test_date_keys_have_a_string(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"d": {"terms": {"field": "published", "size": 1, "order": {"_key": "asc"}}}}
+        result = aggregate(opensearch, articles, aggs)
+        assert result["d"]["buckets"] == [
+            {"key": 1704103200000, "key_as_string": "2024-01-01T10:00:00.000Z", "doc_count": 1}
+        ]
+
     def test_a_keyword_subfield(self, opensearch: OpenSearch, articles: str) -> None:
         aggs = {"t": {"terms": {"field": "title.raw", "size": 1, "order": {"_key": "asc"}}}}
         result = aggregate(opensearch, articles, aggs)
@@ -212,6 +219,14 @@ class TestDateHistogram:
         # buckets start on 2023-12-31, 2024-01-02 and 2024-01-04.
         assert [(b["key"], b["doc_count"]) for b in result["d"]["buckets"]] == [
             (JANUARY - DAY, 1), (JANUARY + DAY, 2), (JANUARY + 3 * DAY, 1)
+        ]  # fmt: skip
+
+    def test_a_format_for_the_keys(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"m": {"date_histogram": {"field": "published", "calendar_interval": "month",
+                                         "format": "yyyy-MM-dd"}}}  # fmt: skip
+        result = aggregate(opensearch, articles, aggs)
+        assert [(b["key_as_string"], b["key"]) for b in result["m"]["buckets"]] == [
+            ("2024-01-01", JANUARY), ("2024-02-01", FEBRUARY)
         ]  # fmt: skip
 
     def test_a_metric_under_each_bucket(self, opensearch: OpenSearch, articles: str) -> None:

@@ -152,3 +152,16 @@ def test_error_bodies_have_opensearchs_shape(opensearch: OpenSearch, index_name:
     assert isinstance(error["reason"], str) and error["reason"]
     assert error["root_cause"][0]["type"] == error["type"]
     assert error["root_cause"][0]["reason"] == error["reason"]
+
+
+def test_an_empty_query_clause_is_a_400(opensearch: OpenSearch, articles: str) -> None:
+    with pytest.raises(RequestError) as raised:
+        opensearch.search(index=articles, body={"query": {}})
+    assert raised.value.status_code == 400
+    assert root_cause(raised.value)["type"] == "illegal_argument_exception"
+
+
+def test_an_empty_clause_inside_bool_is_a_400(opensearch: OpenSearch, articles: str) -> None:
+    with pytest.raises(RequestError) as raised:
+        opensearch.search(index=articles, body={"query": {"bool": {"must": [{}]}}})
+    assert raised.value.status_code == 400

@@ -167,6 +167,12 @@ def test_an_uppercase_index_name_is_invalid(opensearch: OpenSearch, index_name: 
     assert failure(raised.value) == (400, "invalid_index_name_exception")
 
 
+def test_a_name_starting_with_a_dash_is_invalid(opensearch: OpenSearch) -> None:
+    with pytest.raises(RequestError) as raised:
+        opensearch.indices.create(index="-bad-name")
+    assert failure(raised.value) == (400, "invalid_index_name_exception")
+
+
 def test_an_unknown_field_type_is_a_mapper_parsing_exception(
     opensearch: OpenSearch, index_name: str
 ) -> None:

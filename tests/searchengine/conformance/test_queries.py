@@ -188,6 +188,22 @@ class TestTermLevel:
             "1", "2", "3", "4", "5"
         }  # fmt: skip
 
+    def test_range_on_dates_relative_to_now(self, opensearch: OpenSearch, articles: str) -> None:
+        assert len(search_ids(opensearch, articles, {"range": {"published": {"lt": "now"}}})) == 6
+        assert (
+            search_ids(opensearch, articles, {"range": {"published": {"gte": "now-1d"}}}) == set()
+        )
+
+    def test_range_date_rounding(self, opensearch: OpenSearch, articles: str) -> None:
+        # lte rounds up to the end of the day, lt rounds down to its start.
+        query = {"range": {"published": {"lte": "2024-01-02||/d"}}}
+        assert search_ids(opensearch, articles, query) == {"1", "2", "6"}
+        query = {"range": {"published": {"lt": "2024-01-02||/d"}}}
+        assert search_ids(opensearch, articles, query) == {"1"}
+
+    def test_terms_on_ids(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"terms": {"_id": ["2", "4"]}}) == {"2", "4"}
+
     def test_ids(self, opensearch: OpenSearch, articles: str) -> None:
         assert search_ids(opensearch, articles, {"ids": {"values": ["1", "3", "99"]}}) == {
             "1", "3"
@@ -258,6 +274,35 @@ class TestBool:
         answer = opensearch.search(index=articles, body=body)
         assert set(hit_ids(answer)) == {"1", "3"}
         assert {hit["_score"] for hit in answer["hits"]["hits"]} == {0.0}
+
+    def test_should_beside_filter_is_optional(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {
+            "bool": {"filter": [{"term": {"active": True}}], "should": [{"term": {"tags": "wild"}}]}
+        }
+        assert search_ids(opensearch, articles, query) == {"1", "3", "4", "6"}
+
+    def test_should_beside_must_not_alone_needs_one_match(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        query = {
+            "bool": {
+                "should": [{"term": {"tags": "animal"}}],
+                "must_not": [{"term": {"author": "dave"}}],
+            }
+        }
+        assert search_ids(opensearch, articles, query) == {"1", "2"}
+
+    def test_minimum_should_match_makes_should_required_beside_filter(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        query = {
+            "bool": {
+                "filter": [{"term": {"active": True}}],
+                "should": [{"term": {"tags": "food"}}, {"term": {"tags": "animal"}}],
+                "minimum_should_match": 1,
+            }
+        }
+        assert search_ids(opensearch, articles, query) == {"1", "3", "4"}
 
     def test_must_not_alone_matches_the_rest(self, opensearch: OpenSearch, articles: str) -> None:
         query = {"bool": {"must_not": [{"terms": {"author": ["alice", "bob"]}}]}}
