@@ -23,11 +23,16 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
+from app.functions.base import SYNC_PAYLOAD_LIMIT
 from app.streams.records import sequence_number
 from app.streams.targets import Target
 
 logger = logging.getLogger("strawsync.streams")
 
+MAX_PAYLOAD_BYTES = SYNC_PAYLOAD_LIMIT - 1024
+"""Lambda's synchronous payload limit, less room for the `{"Records": [...]}` envelope."""
 INITIAL_BACKOFF_SECONDS = 0.1
 MAXIMUM_BACKOFF_SECONDS = 5.0
 
@@ -72,8 +77,10 @@ class BatchDelivery:
         self._label = label
 
     async def deliver(self, records: Sequence[Record]) -> None:
-        """Returns once every record is delivered or given up on."""
-        await self._deliver(list(records), retries=0)
+        """Returns once every record is delivered or given up on. A batch whose event would
+        exceed Lambda's 6 MB payload is sent in parts, in order, as Lambda cuts its batches."""
+        for part in payload_parts(records, MAX_PAYLOAD_BYTES):
+            await self._deliver(part, retries=0)
 
     async def _deliver(self, records: list[Record], retries: int) -> None:
         while records:
@@ -127,3 +134,17 @@ class BatchDelivery:
             why,
             ", ".join(sequence_number(r) for r in records),
         )
+
+
+def payload_parts(records: Sequence[Record], limit: int) -> list[list[Record]]:
+    """`records` in consecutive parts whose JSON stays within `limit` bytes each."""
+    parts: list[list[Record]] = [[]]
+    size = 0
+    for record in records:
+        length = len(orjson.dumps(record)) + 1
+        if parts[-1] and size + length > limit:
+            parts.append([])
+            size = 0
+        parts[-1].append(record)
+        size += length
+    return [part for part in parts if part]

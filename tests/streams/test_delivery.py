@@ -7,9 +7,10 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 import pytest
 
-from app.streams.delivery import BatchDelivery, RetryPolicy
+from app.streams.delivery import BatchDelivery, RetryPolicy, payload_parts
 from app.streams.records import sequence_number
 from app.streams.targets import DELIVERED, Outcome
 
@@ -102,3 +103,16 @@ async def test_records_older_than_the_maximum_age_are_given_up(
     assert await deliver(target, old, maximum_record_age_seconds=60) == ["2"]
     assert target.calls == [["1", "2"]]
     assert "older than maximumRecordAgeInSeconds" in caplog.text
+
+
+def test_a_batch_over_lambdas_payload_limit_goes_in_parts_in_order() -> None:
+    batch = records(*(str(n) for n in range(10)))
+    size = len(orjson.dumps(batch[0])) + 1
+    parts = payload_parts(batch, 3 * size)
+    assert [[sequence_number(r) for r in part] for part in parts] == [
+        ["0", "1", "2"],
+        ["3", "4", "5"],
+        ["6", "7", "8"],
+        ["9"],
+    ]
+    assert payload_parts(batch, 1) == [[r] for r in batch]  # a record never waits forever
