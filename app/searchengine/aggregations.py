@@ -63,33 +63,51 @@ class _Plan:
     calendar: str | None = None
     date_format: str | None = None
     min_doc_count: int = 0
+    sub_request: dict[str, Any] | None = None
+    """The sub-aggregations, for a calendar histogram counted period by period."""
+
+    @property
+    def by_period(self) -> bool:
+        """A `date_histogram` by months, quarters or years: one query per period."""
+        return self.calendar in ("M", "q", "y")
 
 
 def aggregate(
     snapshot: IndexSnapshot, query: tantivy.Query, spec: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The `aggregations` of a response for the documents `query` matches."""
-    plans = _plan_all(spec, snapshot.mapping)
-    request = {p.name: p.request for p in plans if p.request is not None}
-    raw: Mapping[str, Any] = {}
-    if request:
-        try:
-            raw = snapshot.searcher.aggregate(query, request)
-        except ValueError as error:
-            raise SearchError(400, "illegal_argument_exception", str(error)) from None
-    return {plan.name: _answer(plan, raw.get(plan.name)) for plan in plans}
+    plans = _plan_all(spec, snapshot.mapping, 0)
+    request = {p.name: p.request for p in plans if p.request is not None and not p.by_period}
+    raw = _run(snapshot.searcher, query, request)
+    return {
+        plan.name: _by_period(snapshot, query, plan)
+        if plan.by_period and plan.mapping is not None
+        else _answer(plan, raw.get(plan.name))
+        for plan in plans
+    }
+
+
+def _run(
+    searcher: tantivy.Searcher, query: tantivy.Query, request: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    if not request:
+        return {}
+    try:
+        return searcher.aggregate(query, dict(request))
+    except ValueError as error:
+        raise SearchError(400, "illegal_argument_exception", str(error)) from None
 
 
 # -- planning -------------------------------------------------------------------------------
 
 
-def _plan_all(spec: Any, mapping: IndexMapping) -> list[_Plan]:
+def _plan_all(spec: Any, mapping: IndexMapping, depth: int) -> list[_Plan]:
     if not isinstance(spec, Mapping):
         raise parsing("Expected [START_OBJECT] under [aggregations], but got a different token")
-    return [_plan(name, body, mapping) for name, body in spec.items()]
+    return [_plan(name, body, mapping, depth) for name, body in spec.items()]
 
 
-def _plan(name: str, body: Any, mapping: IndexMapping) -> _Plan:
+def _plan(name: str, body: Any, mapping: IndexMapping, depth: int) -> _Plan:
     if not isinstance(body, Mapping):
         raise parsing(f"Expected [START_OBJECT] under [{name}], but got a different token")
     types = [key for key in body if key not in ("aggs", "aggregations", "meta")]
@@ -119,7 +137,7 @@ def _plan(name: str, body: Any, mapping: IndexMapping) -> _Plan:
     if field_mapping is not None and field_mapping.kind is FieldKind.TEXT:
         raise bad_request(TEXT_FIELD_DATA.format(field=path))
     sub = body.get("aggs", body.get("aggregations"))
-    children = _plan_all(sub, mapping) if sub is not None else []
+    children = _plan_all(sub, mapping, depth + 1) if sub is not None else []
     if children and kind in _METRICS:
         raise parsing(f"Aggregator [{name}] of type [{kind}] cannot accept sub-aggregations")
     plan = _Plan(name, kind, field_mapping, None, children)
@@ -135,12 +153,13 @@ def _plan(name: str, body: Any, mapping: IndexMapping) -> _Plan:
         plan.request = {"histogram": _histogram(options, field_mapping)}
     else:
         plan.request = {"range": _range(options, field_mapping)}
-    if children:
-        if plan.calendar in ("M", "q", "y"):
-            raise unsupported("sub-aggregations of a month, quarter or year [date_histogram]")
-        nested = {c.name: c.request for c in children if c.request is not None}
-        if nested:
-            plan.request["aggs"] = nested
+    if plan.by_period and depth > 0:
+        raise unsupported("a month, quarter or year [date_histogram] under another aggregation")
+    nested = {c.name: c.request for c in children if c.request is not None}
+    if plan.by_period:
+        plan.sub_request = nested
+    elif nested:
+        plan.request["aggs"] = nested
     return plan
 
 
@@ -245,25 +264,19 @@ def _date_histogram(
         if unit == "w":
             request["fixed_interval"] = "7d"
             request["offset"] = "-3d"  # 1970-01-01 is a Thursday; weeks start on Monday
-        elif unit in ("M", "q", "y"):
-            request["fixed_interval"] = "1d"
-            request["min_doc_count"] = 1
-        else:
+        elif unit not in ("M", "q", "y"):
             request["fixed_interval"] = "1" + unit
     min_doc_count = options.get("min_doc_count", 0)
     if isinstance(min_doc_count, bool) or not isinstance(min_doc_count, int) or min_doc_count < 0:
         raise bad_request(f"[min_doc_count] must be greater than or equal to 0. Found [{min_doc_count}] in [date_histogram]")  # fmt: skip  # noqa: E501
     plan.min_doc_count = min_doc_count
-    if plan.calendar not in ("M", "q", "y"):
-        request["min_doc_count"] = min_doc_count
+    request["min_doc_count"] = min_doc_count
     if "offset" in options:
         if plan.calendar is not None:
             raise unsupported("[offset] with a [calendar_interval] on [date_histogram]")
         request["offset"] = str(options["offset"])
     for bounds in ("extended_bounds", "hard_bounds"):
         if bounds in options:
-            if plan.calendar in ("M", "q", "y"):
-                raise unsupported(f"[{bounds}] with a month, quarter or year [date_histogram]")
             request[bounds] = _bounds(options[bounds])
     return request
 
@@ -358,8 +371,6 @@ def _answer(plan: _Plan, raw: Any) -> dict[str, Any]:
             return {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, **empty}
         return empty
     buckets = [_bucket(plan, bucket) for bucket in raw.get("buckets", [])]
-    if plan.calendar in ("M", "q", "y"):
-        buckets = _calendar_buckets(plan, buckets)
     if plan.kind == "terms":
         if plan.request.get("terms", {}).get("order") is None:
             buckets.sort(key=lambda bucket: (-bucket["doc_count"], bucket["key"]))
@@ -424,31 +435,56 @@ def _bucket(plan: _Plan, raw: Mapping[str, Any]) -> dict[str, Any]:
     return bucket
 
 
-def _calendar_buckets(plan: _Plan, days: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Day buckets regrouped into calendar months, quarters or years (gaps filled)."""
+def _by_period(snapshot: IndexSnapshot, query: tantivy.Query, plan: _Plan) -> dict[str, Any]:
+    """A calendar `date_histogram` by months, quarters or years, which tantivy's fixed
+    intervals cannot express: the matches' first and last dates give the periods, and each
+    period is one query (its count, and its sub-aggregations) restricted to that period."""
+    assert plan.mapping is not None and plan.request is not None
+    searcher = snapshot.searcher
+    path = plan.mapping.tantivy_name
+    options = plan.request["date_histogram"]
+    span = _run(searcher, query, {"lo": {"min": {"field": path}}, "hi": {"max": {"field": path}}})
+    low, high = span["lo"].get("value"), span["hi"].get("value")
+    extended = options.get("extended_bounds", {})
+    hard = options.get("hard_bounds", {})
+    if low is None or high is None:
+        return {"buckets": []}
+    if plan.min_doc_count == 0:
+        low = min(low, extended.get("min", low))
+        high = max(high, extended.get("max", high))
+    if "min" in hard:
+        low = max(low, hard["min"])
+    if "max" in hard:
+        high = min(high, hard["max"])
     unit = "M" if plan.calendar == "q" else str(plan.calendar)
     step = 3 if plan.calendar == "q" else 1
-    counts: dict[int, int] = {}
-    for day in days:
-        start = _period_start(int(day["key"]), plan.calendar or "M")
-        counts[start] = counts.get(start, 0) + int(day["doc_count"])
-    if not counts:
-        return []
     buckets = []
-    current, last = min(counts), max(counts)
-    while current <= last:
-        doc_count = counts.get(current, 0)
+    start = _period_start(int(low), str(plan.calendar))
+    while start <= high:
+        end = _millis(add_units(EPOCH + timedelta(milliseconds=start), step, unit))
+        period = tantivy.Query.range_query(
+            snapshot.mapping.schema, path, tantivy.FieldType.Integer, start, end - 1
+        )
+        within = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, query), (tantivy.Occur.Must, period)]
+        )
+        doc_count = int(getattr(searcher.search(within, 1, count=True), "count", 0) or 0)
         if doc_count >= plan.min_doc_count:
-            buckets.append(
-                {
-                    "key_as_string": _format(current, plan.date_format),
-                    "key": current,
-                    "doc_count": doc_count,
-                }
-            )
-        moment = add_units(EPOCH + timedelta(milliseconds=current), step, unit)
-        current = (moment - EPOCH) // timedelta(milliseconds=1)
-    return buckets
+            raw = _run(searcher, within, plan.sub_request or {}) if doc_count else {}
+            bucket: dict[str, Any] = {
+                "key_as_string": _format(start, plan.date_format),
+                "key": start,
+                "doc_count": doc_count,
+            }
+            for child in plan.children:
+                bucket[child.name] = _answer(child, raw.get(child.name))
+            buckets.append(bucket)
+        start = end
+    return {"buckets": buckets}
+
+
+def _millis(moment: Any) -> int:
+    return int((moment - EPOCH) // timedelta(milliseconds=1))
 
 
 def _period_start(millis: int, calendar: str) -> int:

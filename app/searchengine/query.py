@@ -82,6 +82,8 @@ class Compiler:
 
     mapping: IndexMapping
     now_millis: int
+    searcher: tantivy.Searcher | None = None
+    """Term statistics (scores of keyword terms) and term lists (`range` over strings)."""
     highlights: Highlights = field(default_factory=Highlights)
     _negated: int = 0
 
@@ -129,7 +131,27 @@ class Compiler:
             return Query.empty_query()
         if mapping.kind in (FieldKind.TEXT, FieldKind.KEYWORD):
             self._highlight(mapping.path, [converted])
-        return Query.term_query(self.schema, mapping.tantivy_name, converted)
+        query = Query.term_query(self.schema, mapping.tantivy_name, converted)
+        if mapping.kind in (FieldKind.KEYWORD, FieldKind.BOOLEAN):
+            return self._normless(query, mapping.tantivy_name, converted)
+        if mapping.kind in (FieldKind.LONG, FieldKind.DOUBLE, FieldKind.DATE):
+            return Query.const_score_query(query, 1.0)
+        return query
+
+    def _normless(self, query: tantivy.Query, name: str, value: Any) -> tantivy.Query:
+        """A term scored as OpenSearch scores fields without norms (keyword, boolean):
+        BM25 of one occurrence at average length, which is the term's idf.
+
+        tantivy keeps field norms for every indexed text field, so a keyword value among
+        fewer values would otherwise outscore the same value among more."""
+        if self.searcher is None:
+            return query
+        frequency = self.searcher.doc_freq(name, value)
+        if frequency == 0:
+            return Query.empty_query()
+        documents = max(self.searcher.num_docs, frequency)
+        idf = math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+        return Query.const_score_query(query, idf)
 
     def _highlight(self, path: str, terms: Sequence[str]) -> None:
         if not self._negated:
@@ -309,8 +331,9 @@ class Compiler:
         if "value" not in options:
             raise parsing("[term] query does not support [value] missing")
         if path == ID_FIELD:
-            query = Query.term_query(self.schema, ID_FIELD, _as_text(options["value"]))
-            return _boosted(query, options)
+            value = _as_text(options["value"])
+            query = Query.term_query(self.schema, ID_FIELD, value)
+            return _boosted(self._normless(query, ID_FIELD, value), options)
         mappings = self.resolve(path)
         if not mappings:
             return Query.empty_query()
@@ -421,7 +444,8 @@ class Compiler:
             FieldKind.BOOLEAN: tantivy.FieldType.Boolean,
         }.get(mapping.kind)
         if field_type is None:
-            raise unsupported(f"the [range] query on the [{mapping.declared}] field [{path}]")
+            query = self._string_range(mapping, lower, upper, include_lower, include_upper)
+            return _boosted(query, options)
         if mapping.kind is FieldKind.LONG:
             low = (
                 None if lower is None else _long_bound(_number(mapping, lower), True, include_lower)
@@ -458,6 +482,32 @@ class Compiler:
             include_lower or low is None,
             include_upper or high is None,
         )
+        return Query.const_score_query(query, 1.0)
+
+    def _string_range(
+        self,
+        mapping: FieldMapping,
+        lower: Any,
+        upper: Any,
+        include_lower: bool,
+        include_upper: bool,
+    ) -> tantivy.Query:
+        """A lexicographic range over a keyword's (or text's) terms: the terms in range,
+        read from the term dictionary, as one constant-score term set."""
+        if self.searcher is None:
+            raise unsupported(f"the [range] query on the [{mapping.declared}] field")
+        low = None if lower is None else _as_text(lower)
+        high = None if upper is None else _as_text(upper)
+        terms = [
+            term
+            for term, _ in self.searcher.terms_with_prefix(mapping.tantivy_name, "")
+            if (low is None or term > low or (include_lower and term == low))
+            and (high is None or term < high or (include_upper and term == high))
+        ]
+        if not terms:
+            return Query.empty_query()
+        self._matcher(mapping.path, frozenset(terms).__contains__)
+        query = Query.term_set_query(self.schema, mapping.tantivy_name, terms)
         return Query.const_score_query(query, 1.0)
 
     def exists(self, body: Any) -> tantivy.Query:

@@ -170,7 +170,9 @@ def count(
     now_millis = int(time.time() * 1000)
     total = 0
     for snapshot in snapshots:
-        query = Compiler(snapshot.mapping, now_millis).compile(body.get("query", {"match_all": {}}))
+        query = Compiler(snapshot.mapping, now_millis, snapshot.searcher).compile(
+            body.get("query", {"match_all": {}})
+        )
         total += _count_matches(snapshot.searcher, query)
     return {"count": total, "_shards": _shards(len(snapshots))}
 
@@ -333,7 +335,7 @@ def _track_total_hits(value: Any) -> int | None:
 
 
 def _compile(snapshot: IndexSnapshot, request: SearchRequest, now_millis: int) -> _Compiled:
-    compiler = Compiler(snapshot.mapping, now_millis)
+    compiler = Compiler(snapshot.mapping, now_millis, snapshot.searcher)
     query = compiler.compile(request.query)
     hits_query = query
     if request.post_filter is not None:

@@ -218,6 +218,22 @@ def test_date_histogram_months_and_quarters(events: IndexSnapshot) -> None:
     ]
 
 
+def test_calendar_months_with_sub_aggregations(events: IndexSnapshot) -> None:
+    spec = {
+        "m": {
+            "date_histogram": {"field": "at", "calendar_interval": "month", "min_doc_count": 1},
+            "aggs": {"seats": {"sum": {"field": "seats"}}, "kinds": {"terms": {"field": "kind"}}},
+        }
+    }
+    buckets = aggs(events, spec)["m"]["buckets"]
+    assert [(b["key_as_string"], b["doc_count"], b["seats"]["value"]) for b in buckets] == [
+        ("2026-01-01T00:00:00.000Z", 2, 40.0),
+        ("2026-02-01T00:00:00.000Z", 1, 20.0),
+        ("2026-04-01T00:00:00.000Z", 1, 10.0),
+    ]
+    assert buckets[0]["kinds"]["buckets"] == [{"key": "talk", "doc_count": 2}]
+
+
 def test_sub_aggregations(events: IndexSnapshot) -> None:
     result = aggs(
         events,
@@ -269,9 +285,9 @@ def test_text_fields_cannot_aggregate(events: IndexSnapshot) -> None:
         ),
         (
             {
-                "d": {
-                    "date_histogram": {"field": "at", "calendar_interval": "month"},
-                    "aggs": {"s": {"sum": {"field": "seats"}}},
+                "k": {
+                    "terms": {"field": "kind"},
+                    "aggs": {"m": {"date_histogram": {"field": "at", "calendar_interval": "1M"}}},
                 }
             },
             UNSUPPORTED_TYPE,

@@ -177,6 +177,12 @@ def test_multi_match_tie_breaker_adds_other_fields(events: IndexSnapshot) -> Non
 # -- term level ----------------------------------------------------------------------------
 
 
+def test_keyword_terms_score_without_length_norms(events: IndexSnapshot) -> None:
+    found = scores(events, {"term": {"category": "animals"}})
+    assert found["1"] == found["2"] > 0
+    assert set(scores(events, {"term": {"attendees": 10}}).values()) == {1.0}
+
+
 def test_term_and_terms(events: IndexSnapshot) -> None:
     assert sorted(find(events, {"term": {"category": "animals"}})) == ["1", "2"]
     assert find(events, {"term": {"title": "Python"}}) == []  # not analyzed
@@ -209,9 +215,13 @@ def test_range_on_dates_rounds_like_opensearch(events: IndexSnapshot) -> None:
     assert len(find(events, since)) == 4
 
 
-def test_range_on_text_is_unsupported(events: IndexSnapshot) -> None:
-    error = refused(events, {"range": {"category": {"gte": "a"}}})
-    assert error.error_type == UNSUPPORTED_TYPE
+def test_range_on_keyword_is_lexicographic(events: IndexSnapshot) -> None:
+    assert sorted(find(events, {"range": {"category": {"gte": "animals", "lt": "tech"}}})) == [
+        "1",
+        "2",
+    ]
+    assert find(events, {"range": {"category": {"gt": "animals", "lte": "Outdoors"}}}) == []
+    assert sorted(find(events, {"range": {"category": {"gt": "animals"}}})) == ["3", "4"]
 
 
 def test_exists(events: IndexSnapshot) -> None:
