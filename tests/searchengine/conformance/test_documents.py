@@ -39,6 +39,16 @@ def test_reindexing_an_id_replaces_the_document(opensearch: OpenSearch, index_na
     assert opensearch.get(index=index_name, id="a")["_source"] == {"title": "two"}
 
 
+def test_ids_with_reserved_url_characters(opensearch: OpenSearch, index_name: str) -> None:
+    doc_id = "user#1/ä ö?x&y=z"
+    answer = opensearch.index(index=index_name, id=doc_id, body={"n": 1}, refresh=True)
+    assert answer["_id"] == doc_id
+    assert opensearch.get(index=index_name, id=doc_id)["_id"] == doc_id
+    found = opensearch.search(index=index_name, body={"query": {"ids": {"values": [doc_id]}}})
+    assert [hit["_id"] for hit in found["hits"]["hits"]] == [doc_id]
+    assert opensearch.delete(index=index_name, id=doc_id)["result"] == "deleted"
+
+
 def test_create_of_an_existing_id_is_a_409_conflict(
     opensearch: OpenSearch, index_name: str
 ) -> None:

@@ -191,6 +191,46 @@ def test_indexing_into_a_missing_index_creates_it(opensearch: OpenSearch, index_
     assert opensearch.indices.exists(index=index_name) is True
 
 
+def test_a_new_field_extends_an_explicit_mapping(opensearch: OpenSearch, index_name: str) -> None:
+    opensearch.indices.create(index=index_name, body={"mappings": MAPPINGS})
+    opensearch.index(index=index_name, id="1", body={"title": "a", "count": 1}, refresh=True)
+    opensearch.index(index=index_name, id="2", body={"title": "b", "rank": 7}, refresh=True)
+    properties = opensearch.indices.get_mapping(index=index_name)[index_name]["mappings"][
+        "properties"
+    ]
+    assert properties["rank"] == {"type": "long"}
+    assert properties["count"] == {"type": "long"}
+    body = {"query": {"range": {"rank": {"gte": 5}}}}
+    assert opensearch.count(index=index_name, body=body)["count"] == 1
+    assert opensearch.get(index=index_name, id="1")["_source"] == {"title": "a", "count": 1}
+
+
+def test_strict_dynamic_mapping_refuses_unknown_fields(
+    opensearch: OpenSearch, index_name: str
+) -> None:
+    mappings = {"dynamic": "strict", "properties": {"title": {"type": "text"}}}
+    opensearch.indices.create(index=index_name, body={"mappings": mappings})
+    with pytest.raises(RequestError) as raised:
+        opensearch.index(index=index_name, id="1", body={"title": "a", "other": 1})
+    assert failure(raised.value) == (400, "strict_dynamic_mapping_exception")
+    assert opensearch.index(index=index_name, id="2", body={"title": "b"})["result"] == "created"
+
+
+def test_dynamic_false_keeps_unknown_fields_in_source_only(
+    opensearch: OpenSearch, index_name: str
+) -> None:
+    mappings = {"dynamic": False, "properties": {"title": {"type": "text"}}}
+    opensearch.indices.create(index=index_name, body={"mappings": mappings})
+    opensearch.index(index=index_name, id="1", body={"title": "a", "other": "x"}, refresh=True)
+    assert opensearch.get(index=index_name, id="1")["_source"] == {"title": "a", "other": "x"}
+    properties = opensearch.indices.get_mapping(index=index_name)[index_name]["mappings"][
+        "properties"
+    ]
+    assert "other" not in properties
+    body = {"query": {"match": {"other": "x"}}}
+    assert opensearch.count(index=index_name, body=body)["count"] == 0
+
+
 class TestDynamicMapping:
     """A document's new fields are mapped from their JSON values, as OpenSearch does."""
 

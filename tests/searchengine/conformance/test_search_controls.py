@@ -59,6 +59,16 @@ class TestPaging:
         assert answer["hits"]["max_score"] == hit["_score"]
         assert hit["_source"]["sku"] == "AB-100"
 
+    def test_version_and_seq_no_on_hits(self, opensearch: OpenSearch, articles: str) -> None:
+        body = {"query": {"ids": {"values": ["1"]}}, "version": True, "seq_no_primary_term": True}
+        ((hit),) = opensearch.search(index=articles, body=body)["hits"]["hits"]
+        assert hit["_version"] == 1
+        assert isinstance(hit["_seq_no"], int)
+        assert hit["_primary_term"] == 1
+        plain = opensearch.search(index=articles, body={"query": {"ids": {"values": ["1"]}},
+                                                        "version": False})  # fmt: skip
+        assert "_version" not in plain["hits"]["hits"][0]
+
     def test_no_match_has_null_max_score(self, opensearch: OpenSearch, articles: str) -> None:
         answer = search(opensearch, articles, query={"term": {"sku": "nope"}})
         assert answer["hits"]["hits"] == []

@@ -1,0 +1,35 @@
+"""The root endpoint and searches over several indexes, as clients use them."""
+
+from __future__ import annotations
+
+from opensearchpy import OpenSearch
+
+from tests.searchengine.conformance.conftest import Loader
+from tests.searchengine.conformance.support import hit_ids
+
+
+def test_ping_and_info(opensearch: OpenSearch) -> None:
+    assert opensearch.ping() is True
+    info = opensearch.info()
+    assert info["version"]["distribution"] == "opensearch"
+    assert isinstance(info["version"]["number"], str)
+    assert isinstance(info["cluster_name"], str)
+    assert info["tagline"] == "The OpenSearch Project: https://opensearch.org/"
+
+
+def test_a_search_over_two_indexes(opensearch: OpenSearch, make_index: Loader) -> None:
+    first = make_index({"1": {"title": "red fox"}, "2": {"title": "blue whale"}}, None)
+    second = make_index({"1": {"title": "red panda"}}, None)
+    answer = opensearch.search(index=[first, second], body={"query": {"match": {"title": "red"}}})
+    assert answer["hits"]["total"] == {"value": 2, "relation": "eq"}
+    assert sorted((hit["_index"], hit["_id"]) for hit in answer["hits"]["hits"]) == sorted(
+        [(first, "1"), (second, "1")]
+    )
+    assert opensearch.count(index=[first, second])["count"] == 3
+
+
+def test_sorting_across_two_indexes(opensearch: OpenSearch, make_index: Loader) -> None:
+    first = make_index({"a": {"n": 3}, "b": {"n": 1}}, {"properties": {"n": {"type": "long"}}})
+    second = make_index({"c": {"n": 2}}, {"properties": {"n": {"type": "long"}}})
+    answer = opensearch.search(index=f"{first},{second}", body={"sort": [{"n": "asc"}]})
+    assert hit_ids(answer) == ["b", "c", "a"]
