@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from opensearchpy import OpenSearch
+from opensearchpy import OpenSearch, RequestError
 
 JANUARY = 1704067200000  # 2024-01-01T00:00:00Z in epoch milliseconds
 FEBRUARY = 1706745600000  # 2024-02-01T00:00:00Z
@@ -238,3 +238,49 @@ class TestDateHistogram:
         }
         result = aggregate(opensearch, articles, aggs)
         assert [b["revenue"]["value"] for b in result["m"]["buckets"]] == [55.0, 40.0]
+
+
+class TestEdges:
+    def test_an_unmapped_field_gives_empty_results(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        aggs = {
+            "terms": {"terms": {"field": "nope"}},
+            "avg": {"avg": {"field": "nope"}},
+            "max": {"max": {"field": "nope"}},
+            "card": {"cardinality": {"field": "nope"}},
+        }
+        result = aggregate(opensearch, articles, aggs)
+        assert result["terms"]["buckets"] == []
+        assert result["avg"] == {"value": None}
+        assert result["max"] == {"value": None}
+        assert result["card"] == {"value": 0}
+
+    def test_terms_size_zero_is_a_400(self, opensearch: OpenSearch, articles: str) -> None:
+        with pytest.raises(RequestError) as raised:
+            aggregate(opensearch, articles, {"t": {"terms": {"field": "tags", "size": 0}}})
+        assert raised.value.status_code == 400
+
+    def test_date_histogram_needs_an_interval(self, opensearch: OpenSearch, articles: str) -> None:
+        with pytest.raises(RequestError) as raised:
+            aggregate(opensearch, articles, {"d": {"date_histogram": {"field": "published"}}})
+        assert raised.value.status_code == 400
+
+    def test_a_multiple_calendar_interval_is_a_400(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        aggs = {"d": {"date_histogram": {"field": "published", "calendar_interval": "2d"}}}
+        with pytest.raises(RequestError) as raised:
+            aggregate(opensearch, articles, aggs)
+        assert raised.value.status_code == 400
+
+    def test_several_aggregations_and_names_are_kept(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        aggs = {
+            "by-author": {"terms": {"field": "author", "size": 1}},
+            "cheapest": {"min": {"field": "price"}},
+            "per month": {"date_histogram": {"field": "published", "calendar_interval": "month"}},
+        }
+        result = aggregate(opensearch, articles, aggs)
+        assert set(result) == {"by-author", "cheapest", "per month"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from opensearchpy import NotFoundError, OpenSearch
+from opensearchpy import NotFoundError, OpenSearch, RequestError
 
 from tests.searchengine.conformance.support import failure
 
@@ -152,6 +152,53 @@ def test_a_stale_seq_no_fails_only_its_item(opensearch: OpenSearch, index_name: 
     assert stale["status"] == 409
     assert stale["error"]["type"] == "version_conflict_engine_exception"
     assert fresh["status"] == 201
+
+
+def test_create_without_an_id_generates_one(opensearch: OpenSearch, index_name: str) -> None:
+    answer = opensearch.bulk(body=[{"create": {"_index": index_name}}, {"n": 1}], refresh=True)
+    assert answer["errors"] is False
+    ((action, result),) = items(answer)
+    assert (action, result["status"], result["result"]) == ("create", 201, "created")
+    assert opensearch.get(index=index_name, id=result["_id"])["_source"] == {"n": 1}
+
+
+def test_update_accepts_retry_on_conflict(opensearch: OpenSearch, index_name: str) -> None:
+    opensearch.index(index=index_name, id="1", body={"n": 1})
+    answer = opensearch.bulk(
+        body=[{"update": {"_index": index_name, "_id": "1", "retry_on_conflict": 3}},
+              {"doc": {"n": 2}}]
+    )  # fmt: skip
+    assert answer["errors"] is False
+    assert opensearch.get(index=index_name, id="1")["_source"] == {"n": 2}
+
+
+def test_actions_on_one_id_apply_in_order(opensearch: OpenSearch, index_name: str) -> None:
+    answer = opensearch.bulk(
+        body=[
+            {"index": {"_index": index_name, "_id": "1"}}, {"n": 1},
+            {"delete": {"_index": index_name, "_id": "1"}},
+            {"create": {"_index": index_name, "_id": "1"}}, {"n": 3},
+            {"update": {"_index": index_name, "_id": "1"}}, {"doc": {"m": 4}},
+        ],
+        refresh=True,
+    )  # fmt: skip
+    assert answer["errors"] is False
+    assert [result["_version"] for _, result in items(answer)] == [1, 2, 3, 4]
+    assert opensearch.get(index=index_name, id="1")["_source"] == {"n": 3, "m": 4}
+
+
+def test_an_unknown_action_fails_the_whole_request(opensearch: OpenSearch, index_name: str) -> None:
+    with pytest.raises(RequestError) as raised:
+        opensearch.bulk(body=[{"upsert": {"_index": index_name, "_id": "1"}}, {"n": 1}])
+    assert failure(raised.value) == (400, "illegal_argument_exception")
+    assert opensearch.indices.exists(index=index_name) is False
+
+
+def test_an_action_without_an_index_fails_the_whole_request(opensearch: OpenSearch) -> None:
+    # BulkRequest.validate() checks every item before any runs.
+    with pytest.raises(RequestError) as raised:
+        opensearch.bulk(body=[{"index": {"_id": "1"}}, {"n": 1}])
+    assert failure(raised.value) == (400, "action_request_validation_exception")
 
 
 class TestRefresh:

@@ -339,3 +339,39 @@ class TestBool:
 
         assert first(10.0) in {"3", "4"}
         assert first(0.01) == "5"
+
+
+class TestEdges:
+    def test_queries_on_an_unmapped_field_match_nothing(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        for query in (
+            {"match": {"nope": "fox"}},
+            {"term": {"nope": "fox"}},
+            {"terms": {"nope": ["fox"]}},
+            {"range": {"nope": {"gte": 1}}},
+            {"exists": {"field": "nope"}},
+            {"prefix": {"nope": "f"}},
+            {"match_phrase": {"nope": "quick fox"}},
+        ):
+            assert search_ids(opensearch, articles, query) == set(), query
+
+    def test_a_match_without_terms_matches_nothing(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        assert search_ids(opensearch, articles, {"match": {"title": ""}}) == set()
+        assert search_ids(opensearch, articles, {"match": {"title": "!!! ..."}}) == set()
+
+    def test_zero_terms_query_all(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"match": {"title": {"query": "", "zero_terms_query": "all"}}}
+        assert len(search_ids(opensearch, articles, query)) == 6
+
+    def test_an_empty_terms_list_matches_nothing(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        assert search_ids(opensearch, articles, {"terms": {"tags": []}}) == set()
+
+    def test_an_empty_bool_matches_everything(self, opensearch: OpenSearch, articles: str) -> None:
+        answer = opensearch.search(index=articles, body={"query": {"bool": {}}})
+        assert answer["hits"]["total"]["value"] == 6
+        assert {hit["_score"] for hit in answer["hits"]["hits"]} == {1.0}

@@ -343,3 +343,37 @@ class TestHighlight:
             "title": ["Brown <em>bread</em> recipe"],
             "body": ["Bake brown <em>bread</em> with whole wheat flour"],
         }
+
+    def test_multi_term_queries_are_highlighted(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        for query, expected in (
+            ({"fuzzy": {"title": "bred"}}, ["Brown <em>bread</em> recipe"]),
+            ({"prefix": {"title": "brea"}}, ["Brown <em>bread</em> recipe"]),
+            ({"wildcard": {"title": "b*d"}}, ["Brown <em>bread</em> recipe"]),
+        ):
+            answer = search(opensearch, articles, query=query, highlight={"fields": {"title": {}}})
+            assert [hit["highlight"]["title"] for hit in answer["hits"]["hits"]] == [expected], (
+                query
+            )
+
+    def test_a_wildcard_field_highlights_only_queried_fields(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        answer = search(
+            opensearch, articles, query={"match": {"title": "bread"}},
+            highlight={"fields": {"*": {}}},
+        )  # fmt: skip
+        ((hit),) = answer["hits"]["hits"]
+        assert hit["highlight"] == {"title": ["Brown <em>bread</em> recipe"]}
+
+    def test_number_of_fragments_zero_highlights_the_whole_field(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        answer = search(
+            opensearch, articles, query={"match": {"body": "night"}},
+            highlight={"fields": {"body": {"number_of_fragments": 0}}},
+        )  # fmt: skip
+        assert answer["hits"]["hits"][0]["highlight"] == {
+            "body": ["Wild foxes hunt at <em>night</em>, the fox is quick"]
+        }
