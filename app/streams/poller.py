@@ -22,8 +22,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from botocore.config import Config
@@ -216,7 +217,8 @@ class StreamPoller:
             await asyncio.gather(*readers.values(), return_exceptions=True)
 
     async def _read_shard(self, client: StreamsClient, arn: str, shard_id: str) -> None:
-        """Read one shard to its end (an open shard: until cancelled), batch by batch."""
+        """Read one shard to its end (an open shard: until closed), batch by batch. While a
+        batch is being delivered the next page is already being read (one page ahead)."""
         position = self._position.shard(shard_id)
 
         async def checkpoint(record: Record) -> None:
@@ -224,36 +226,65 @@ class StreamPoller:
             await self._checkpoints.save(self._position)
 
         delivery = self._delivery_factory(checkpoint, f"{self.label} [{shard_id}]")
-        iterator: str | None = await self._iterator(client, arn, shard_id, position.sequence_number)
+        after = position.sequence_number
+        iterator: str | None = await self._iterator(client, arn, shard_id, after)
         batch_size = self.mapping.batch_size
         window = float(self.mapping.batching_window_seconds)
         pending: list[Record] = []
         first_at = 0.0
-        while iterator is not None:
-            if self._stopping.is_set():
-                return
-            limit = min(GET_RECORDS_LIMIT, batch_size - len(pending))
-            try:
-                answer = await client.get_records(ShardIterator=iterator, Limit=limit)
-            except ClientError as error:
-                if _code(error) != "ExpiredIteratorException":
-                    raise
-                after = sequence_number(pending[-1]) if pending else position.sequence_number
-                iterator = await self._iterator(client, arn, shard_id, after)
-                continue
-            records: Sequence[Mapping[str, Any]] = answer.get("Records") or []
-            iterator = answer.get("NextShardIterator")
-            if records and not pending:
+        ahead: asyncio.Task[_Page] | None = None
+        try:
+            while iterator is not None and not self._stopping.is_set():
+                if ahead is not None:
+                    page, ahead = await ahead, None
+                else:
+                    page = await self._page(client, arn, shard_id, iterator, after)
+                iterator, after = page.iterator, page.last or after
+                if page.records and not pending:
+                    first_at = time.monotonic()
+                pending.extend(page.records)
+                if not pending:
+                    await self._pause(self._poll_interval)
+                    continue
+                due = iterator is None or time.monotonic() - first_at >= window
+                ready = len(pending) if due else len(pending) // batch_size * batch_size
+                if not ready:
+                    if not page.records:
+                        await self._pause(self._poll_interval)
+                    continue
+                if iterator is not None and page.records:
+                    ahead = asyncio.create_task(self._page(client, arn, shard_id, iterator, after))
+                for start in range(0, ready, batch_size):
+                    await delivery.deliver(pending[start : min(start + batch_size, ready)])
+                pending = pending[ready:]
                 first_at = time.monotonic()
-            pending.extend(lambda_record(r, arn, self._table.region) for r in records)
-            waited = time.monotonic() - first_at
-            if pending and (len(pending) >= batch_size or waited >= window or iterator is None):
-                await delivery.deliver(pending)
-                pending = []
-            elif not records:
-                await self._pause(self._poll_interval)
-        position.finished = True
-        await self._checkpoints.save(self._position)
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+                await asyncio.gather(ahead, return_exceptions=True)
+        if iterator is None:
+            position.finished = True
+            await self._checkpoints.save(self._position)
+
+    async def _page(
+        self, client: StreamsClient, arn: str, shard_id: str, iterator: str, after: str | None
+    ) -> _Page:
+        """One GetRecords; an expired iterator is replaced by one after `after` (the last
+        record read), once."""
+        try:
+            answer = await client.get_records(ShardIterator=iterator, Limit=GET_RECORDS_LIMIT)
+        except ClientError as error:
+            if _code(error) != "ExpiredIteratorException":
+                raise
+            fresh = await self._iterator(client, arn, shard_id, after)
+            if fresh is None:
+                return _Page([], None, None)
+            answer = await client.get_records(ShardIterator=fresh, Limit=GET_RECORDS_LIMIT)
+        region = self._table.region
+        records: list[Record] = [lambda_record(r, arn, region) for r in answer.get("Records") or []]
+        following = answer.get("NextShardIterator")
+        last = sequence_number(records[-1]) if records else None
+        return _Page(records, str(following) if following else None, last)
 
     async def _iterator(
         self, client: StreamsClient, arn: str, shard_id: str, after: str | None
@@ -285,6 +316,16 @@ class StreamPoller:
             answer = await client.get_shard_iterator(**request)
         iterator = answer.get("ShardIterator")
         return str(iterator) if iterator else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """What one GetRecords read: the records (Lambda's shape), where to read next (None: the
+    shard is closed and read to its end), and the last record's sequence number."""
+
+    records: list[Record]
+    iterator: str | None
+    last: str | None
 
 
 async def _describe_shards(client: StreamsClient, arn: str) -> list[dict[str, Any]]:

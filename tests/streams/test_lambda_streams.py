@@ -202,7 +202,7 @@ def test_the_position_survives_a_restart_in_the_middle_of_a_stream(
     it delivered: every record reaches the function exactly once."""
     project = copy_project(tmp_path / "api")
     settings = project / "strawsync.yaml"
-    slow = "environment: {MODE: record, SLEEP: '0.2'}"
+    slow = "environment: {MODE: record, SLEEP: '1'}"
     settings.write_text(settings.read_text().replace("environment: {MODE: record}", slow))
     prefix = "restart-"
     ids = [f"{prefix}{n:02d}" for n in range(20)]
