@@ -5,8 +5,10 @@ Expected ids are worked out by hand from the terms listed in `corpus.py`.
 
 from __future__ import annotations
 
+import pytest
 from opensearchpy import OpenSearch
 
+from tests.searchengine.conformance.conftest import Loader
 from tests.searchengine.conformance.support import hit_ids, search_ids
 
 
@@ -375,3 +377,66 @@ class TestEdges:
         answer = opensearch.search(index=articles, body={"query": {"bool": {}}})
         assert answer["hits"]["total"]["value"] == 6
         assert {hit["_score"] for hit in answer["hits"]["hits"]} == {1.0}
+
+
+class TestScoring:
+    """Term-level queries other than `term` and `fuzzy` score every hit alike (constant
+    score, times the boost); full-text ones score by BM25."""
+
+    CONSTANT = (
+        {"terms": {"tags": ["food", "wild"]}},
+        {"range": {"price": {"gte": 10}}},
+        {"range": {"published": {"lt": "2024-02-01"}}},
+        {"prefix": {"sku": "CD"}},
+        {"wildcard": {"title": "f*"}},
+        {"regexp": {"title": "fox.*"}},
+        {"exists": {"field": "rating"}},
+        {"ids": {"values": ["1", "2"]}},
+    )
+
+    def test_term_level_queries_score_one(self, opensearch: OpenSearch, articles: str) -> None:
+        for query in self.CONSTANT:
+            answer = opensearch.search(index=articles, body={"query": query})
+            assert answer["hits"]["hits"], query
+            assert {hit["_score"] for hit in answer["hits"]["hits"]} == {1.0}, query
+
+    def test_boost_multiplies_a_constant_score(self, opensearch: OpenSearch, articles: str) -> None:
+        for query in (
+            {"range": {"price": {"gte": 10, "boost": 2.0}}},
+            {"terms": {"tags": ["food"], "boost": 2.0}},
+            {"match_all": {"boost": 2.0}},
+        ):
+            answer = opensearch.search(index=articles, body={"query": query})
+            assert {hit["_score"] for hit in answer["hits"]["hits"]} == {2.0}, query
+
+    def test_a_rarer_term_scores_higher(self, opensearch: OpenSearch, articles: str) -> None:
+        def score(tag: str) -> float:
+            answer = opensearch.search(index=articles, body={"query": {"term": {"tags": tag}}})
+            return float(answer["hits"]["max_score"])
+
+        assert score("wild") > score("food") > score("animal")
+
+    def test_filter_clauses_do_not_add_to_the_score(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        must = {"match": {"body": "quick"}}
+        plain = opensearch.search(index=articles, body={"query": {"bool": {"must": [must]}}})
+        filtered = opensearch.search(
+            index=articles,
+            body={"query": {"bool": {"must": [must], "filter": [{"term": {"active": True}}]}}},
+        )
+        scores = {hit["_id"]: hit["_score"] for hit in plain["hits"]["hits"]}
+        for hit in filtered["hits"]["hits"]:
+            assert hit["_score"] == pytest.approx(scores[hit["_id"]])
+
+    def test_a_phrase_does_not_cross_array_values(
+        self, opensearch: OpenSearch, make_index: Loader
+    ) -> None:
+        index = make_index(
+            {"1": {"lines": ["the very end", "start again"]}},
+            {"properties": {"lines": {"type": "text"}}},
+        )
+        assert search_ids(opensearch, index, {"match_phrase": {"lines": "end start"}}) == set()
+        query = {"match_phrase": {"lines": {"query": "end start", "slop": 10}}}
+        assert search_ids(opensearch, index, query) == set()
+        assert search_ids(opensearch, index, {"match_phrase": {"lines": "very end"}}) == {"1"}
