@@ -165,3 +165,25 @@ def test_an_empty_clause_inside_bool_is_a_400(opensearch: OpenSearch, articles: 
     with pytest.raises(RequestError) as raised:
         opensearch.search(index=articles, body={"query": {"bool": {"must": [{}]}}})
     assert raised.value.status_code == 400
+
+
+def test_search_after_with_a_from_is_a_400(opensearch: OpenSearch, articles: str) -> None:
+    body = {"from": 2, "sort": [{"price": "asc"}], "search_after": [10]}
+    with pytest.raises(RequestError) as raised:
+        opensearch.search(index=articles, body=body)
+    assert raised.value.status_code == 400
+
+
+def test_a_metadata_field_inside_a_document_is_a_mapper_parsing_exception(
+    opensearch: OpenSearch, index_name: str
+) -> None:
+    opensearch.indices.create(index=index_name)
+    with pytest.raises(RequestError) as raised:
+        opensearch.index(index=index_name, id="1", body={"_id": "2", "title": "x"})
+    assert failure(raised.value) == (400, "mapper_parsing_exception")
+    for field in ("_source", "_version", "_seq_no", "_index"):
+        with pytest.raises(RequestError) as raised:
+            opensearch.index(index=index_name, id="1", body={field: 1})
+        assert failure(raised.value) == (400, "mapper_parsing_exception"), field
+    opensearch.index(index=index_name, id="3", body={"title": "fine"}, refresh=True)
+    assert opensearch.count(index=index_name)["count"] == 1

@@ -133,3 +133,15 @@ def test_an_object_array_flattens_its_fields(opensearch: OpenSearch, make_index:
     query = {"bool": {"must": [{"term": {"people.first": "ada"}},
                                {"term": {"people.last": "turing"}}]}}  # fmt: skip
     assert search_ids(opensearch, index, query) == {"1"}
+
+
+def test_dotted_field_names_are_object_paths(opensearch: OpenSearch, index_name: str) -> None:
+    opensearch.index(index=index_name, id="1", body={"a.b": 1, "c": {"d.e": "x"}}, refresh=True)
+    properties = opensearch.indices.get_mapping(index=index_name)[index_name]["mappings"][
+        "properties"
+    ]
+    assert properties["a"] == {"properties": {"b": {"type": "long"}}}
+    assert properties["c"]["properties"]["d"]["properties"]["e"]["type"] == "text"
+    assert search_ids(opensearch, index_name, {"term": {"a.b": 1}}) == {"1"}
+    assert search_ids(opensearch, index_name, {"match": {"c.d.e": "x"}}) == {"1"}
+    assert opensearch.get(index=index_name, id="1")["_source"] == {"a.b": 1, "c": {"d.e": "x"}}
