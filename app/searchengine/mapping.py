@@ -39,6 +39,10 @@ SOURCE_FIELD: Final = "_source"
 VERSION_FIELD: Final = "_version"
 SEQ_NO_FIELD: Final = "_seq_no"
 META_FIELDS: Final = frozenset({ID_FIELD, SOURCE_FIELD, VERSION_FIELD, SEQ_NO_FIELD})
+METADATA_FIELDS: Final = frozenset(
+    {"_id", "_source", "_version", "_seq_no", "_primary_term", "_index", "_routing",
+     "_ignored", "_field_names", "_data_stream_timestamp", "_size"}
+)  # fmt: skip
 DATE_HISTOGRAM_SUFFIX: Final = "@date"
 DEFAULT_IGNORE_ABOVE: Final = 256
 """Dynamic mapping gives a string `text` plus a `keyword` multi-field up to 256 characters."""
@@ -70,6 +74,16 @@ TYPE_KINDS: Final[Mapping[str, FieldKind]] = MappingProxyType(
         "boolean": FieldKind.BOOLEAN,
     }
 )
+OPENSEARCH_TYPES: Final = frozenset(
+    {*TYPE_KINDS, "object", "nested", "flat_object", "scaled_float", "unsigned_long",
+     "date_nanos", "binary", "integer_range", "long_range", "float_range", "double_range",
+     "date_range", "ip_range", "ip", "alias", "join", "geo_point", "geo_shape", "xy_point",
+     "xy_shape", "completion", "search_as_you_type", "token_count", "percolator",
+     "rank_feature", "rank_features", "knn_vector", "match_only_text", "constant_keyword",
+     "wildcard", "derived", "star_tree", "semantic", "murmur3", "annotated_text"}
+)  # fmt: skip
+"""Every field type OpenSearch knows: one the engine lacks is unsupported, any other name
+is the mapper_parsing_exception OpenSearch gives."""
 _FIELD_PARAMETERS: Final = frozenset(
     {"type", "fields", "ignore_above", "format", "index", "doc_values", "store", "analyzer",
      "search_analyzer", "norms", "null_value", "coerce", "ignore_malformed", "copy_to"}
@@ -164,6 +178,7 @@ class IndexMapping:
         `self` when nothing is new. `dynamic: strict` refuses an unmapped field."""
         fields: dict[str, FieldMapping] = {}
         objects: set[str] = set()
+        self.check_source(source, doc_id)
         for path, value in _leaves(source, ""):
             if path in self.fields or path in fields or value is None:
                 continue
@@ -194,6 +209,24 @@ class IndexMapping:
         )
 
     # -- what it gives ------------------------------------------------------------------------
+
+    def check_source(self, source: Mapping[str, Any], doc_id: str) -> None:
+        """A metadata field in a document (`_id`, `_source`, ...), or an object where the
+        mapping has a concrete field (`{"title": {"a": 1}}` for a `text` title), is a
+        `mapper_parsing_exception`, as in OpenSearch."""
+        for key in source:
+            if key in METADATA_FIELDS:
+                raise mapper_parsing(
+                    f"Field [{key}] is a metadata field and cannot be added inside a document. "
+                    "Use the index API request parameters."
+                )
+        for path, value in _objects(source, ""):
+            mapping = self.fields.get(path)
+            if mapping is not None:
+                raise mapper_parsing(
+                    f"failed to parse field [{path}] of type [{mapping.declared}] in document "
+                    f"with id '{doc_id}'. Preview of field's value: '{_preview(value)}'"
+                )
 
     def field(self, path: str) -> FieldMapping | None:
         return self.fields.get(path)
@@ -252,6 +285,7 @@ class IndexMapping:
         """`source` as a tantivy document of this schema. `raw` is the source's JSON as the
         client sent it (kept byte for byte in `_source`); it is serialized when omitted.
         A value a field cannot take is a `mapper_parsing_exception`."""
+        self.check_source(source, doc_id)
         document = tantivy.Document()
         document.add_text(ID_FIELD, doc_id)
         document.add_bytes(SOURCE_FIELD, raw if raw is not None else orjson.dumps(source))
@@ -444,6 +478,8 @@ def _read_field(path: str, spec: Mapping[str, Any], parent: str | None) -> Field
         raise mapper_parsing(f"No type specified for field [{path}]")
     kind = TYPE_KINDS.get(declared)
     if kind is None:
+        if declared not in OPENSEARCH_TYPES:
+            raise mapper_parsing(f"No handler for type [{declared}] declared on field [{path}]")
         raise unsupported(f"the [{declared}] field type (field [{path}])")
     for parameter in spec:
         if parameter not in _FIELD_PARAMETERS:
@@ -495,6 +531,16 @@ def _values(path: str, value: Any) -> Iterator[tuple[str, Any]]:
             yield from _values(path, element)
     else:
         yield path, value
+
+
+def _objects(source: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
+    """`(dotted path, object)` for every object value, inside arrays too."""
+    for key, value in source.items():
+        path = f"{prefix}{key}"
+        for element in value if isinstance(value, list) else [value]:
+            if isinstance(element, Mapping):
+                yield path, element
+                yield from _objects(element, path + ".")
 
 
 def _parents(path: str) -> Iterator[str]:

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from app.searchengine.bulk import bulk
 from app.searchengine.documents import Action, Write, parse_source
 from app.searchengine.errors import SearchError, bad_request, unsupported
+from app.searchengine.source_filter import SourceFilter, parse_source_params
 from app.searchengine.store import Store
 
 logger = logging.getLogger("strawsync.searchengine")
@@ -323,8 +324,9 @@ class SearchApi:
             "_primary_term": 1,
             "found": True,
         }
-        if _wants_source(call):
-            body["_source"] = orjson.Fragment(found.source)
+        source_filter = _source_filter(call)
+        if source_filter.enabled:
+            body["_source"] = _shown_source(found.source, source_filter)
         return 200, body
 
     def head_doc(self, call: Call) -> Reply:
@@ -340,7 +342,7 @@ class SearchApi:
                 "resource_not_found_exception",
                 f"Document not found [{name}]/[{doc_id}]",
             )
-        return 200, orjson.Fragment(found.source)
+        return 200, _shown_source(found.source, _source_filter(call))
 
     def bulk(self, call: Call) -> Reply:
         return 200, bulk(self.store, call.path.get("index"), call.body, call.params)
@@ -402,15 +404,20 @@ def _refresh_asked(call: Call) -> bool:
     raise bad_request(f"Unknown value for refresh: [{value}].")
 
 
-def _wants_source(call: Call) -> bool:
-    if "_source_includes" in call.params or "_source_excludes" in call.params:
-        raise unsupported("source filtering on get ([_source_includes], [_source_excludes])")
-    value = call.params.get("_source")
-    if value is None or value in ("", "true"):
-        return True
-    if value == "false":
-        return False
-    raise unsupported("source filtering on get ([_source] with field names)")
+def _source_filter(call: Call) -> SourceFilter:
+    """`_source`, `_source_includes`, `_source_excludes` of a get."""
+    params = call.params
+    found = parse_source_params(
+        params.get("_source"), params.get("_source_includes"), params.get("_source_excludes")
+    )
+    return found or SourceFilter()
+
+
+def _shown_source(raw: bytes, source_filter: SourceFilter) -> Any:
+    """The stored bytes as they are, or filtered."""
+    if not source_filter.filters:
+        return orjson.Fragment(raw)
+    return source_filter.apply(orjson.loads(raw))
 
 
 def _search_params(call: Call) -> dict[str, str]:
