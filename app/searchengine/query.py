@@ -95,10 +95,14 @@ class Compiler:
 
     def compile(self, node: Any) -> tantivy.Query:
         """The tantivy query for one query DSL object (`{"match": {...}}`)."""
-        if not isinstance(node, Mapping) or len(node) != 1:
-            if isinstance(node, Mapping) and not node:
-                return Query.all_query()
+        if not isinstance(node, Mapping):
             raise parsing("[_na] query malformed, must start with start_object")
+        if not node:
+            # `{}` stopped meaning match_all in OpenSearch's ancestor 6.0.
+            raise bad_request("query malformed, empty clause found")
+        if len(node) > 1:
+            name = next(iter(node))
+            raise parsing(f"[{name}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]")
         ((name, body),) = node.items()
         handler = _HANDLERS.get(name)
         if handler is None:

@@ -1,39 +1,35 @@
 """`_search` and `_count`: a request body and URL parameters in, OpenSearch's answer out.
 
 Pure functions over index snapshots (the store takes them at a refresh point); no I/O.
-Relevance-sorted pages ask tantivy for the top `from + size` hits; any other sort (fields,
-`_doc`, ascending score), `search_after` and `min_score` read every match with its score,
-give each its sort values and order them here, which is exact and fine at the sizes a local
-engine holds. Several indexes are searched one by one and their hits merged.
+This module reads the request and shapes the response; `query` compiles the query,
+`collect` finds and orders the hits, `aggregations` and `highlight` add their parts.
+Several indexes are searched one by one and their hits merged.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
 import tantivy
 
 from app.searchengine.aggregations import aggregate
+from app.searchengine.collect import Candidate, Source, collect
 from app.searchengine.errors import bad_request, parsing, unsupported
 from app.searchengine.highlight import Highlighter, parse_highlight
-from app.searchengine.mapping import ID_FIELD, TYPE_KINDS, FieldKind
+from app.searchengine.mapping import TYPE_KINDS, FieldKind
 from app.searchengine.query import Compiler, Highlights
 from app.searchengine.snapshot import IndexSnapshot
 from app.searchengine.sorting import (
-    MISSING,
     SortKey,
-    after_value,
     check_field,
     is_relevance,
     parse_sort,
     parse_sort_param,
     shown,
-    sort_key,
-    substitute_missing,
 )
 from app.searchengine.source_filter import SourceFilter, parse_source, parse_source_params
 
@@ -89,25 +85,15 @@ class SearchRequest:
     total_as_int: bool
 
 
-@dataclass
-class _Candidate:
-    """One matching document while a page is assembled."""
-
-    index: int
-    segment: int
-    doc: int
-    address: tantivy.DocAddress
-    score: float
-    values: tuple[Any, ...] = ()
-
-
-@dataclass
+@dataclass(frozen=True)
 class _Compiled:
+    """One index's compiled request: the query (aggregations run on it) and the hits'
+    source (the query and `post_filter`), with what highlighting needs."""
+
     snapshot: IndexSnapshot
     query: tantivy.Query
-    hits_query: tantivy.Query
+    source: Source
     highlights: Highlights
-    kinds: list[FieldKind | None] = field(default_factory=list)
 
 
 def search(
@@ -120,11 +106,18 @@ def search(
     compiled = [_compile(snapshot, request, now_millis) for snapshot in snapshots]
     if request.aggregations is not None and len(snapshots) > 1:
         raise unsupported("aggregations over several indexes")
-    candidates, total = _collect(compiled, request)
-    page = candidates[request.start : request.start + request.size]
     relevance = is_relevance(request.sort)
     scored = relevance or request.track_scores or any(k.is_score for k in request.sort)
-    hits = [_hit(compiled[c.index], c, request, relevance, scored) for c in page]
+    candidates, total = collect(
+        [item.source for item in compiled],
+        request.sort,
+        request.start + request.size,
+        request.search_after,
+        request.min_score,
+        scored,
+    )
+    page = candidates[request.start : request.start + request.size]
+    hits = [_hit(compiled[c.index], c, request, scored) for c in page]
     max_score: float | None = None
     if scored and candidates:
         max_score = max(c.score for c in candidates)
@@ -343,12 +336,12 @@ def _compile(snapshot: IndexSnapshot, request: SearchRequest, now_millis: int) -
         hits_query = tantivy.Query.boolean_query(
             [(tantivy.Occur.Must, query), (tantivy.Occur.Must, post)]
         )
-    compiled = _Compiled(snapshot, query, hits_query, compiler.highlights)
+    kinds: list[FieldKind | None] = []
     for key in request.sort:
         mapping = snapshot.mapping.field(key.field)
         check_field(key, mapping, snapshot.name)
-        compiled.kinds.append(mapping.kind if mapping is not None else _unmapped_kind(key))
-    return compiled
+        kinds.append(mapping.kind if mapping is not None else _unmapped_kind(key))
+    return _Compiled(snapshot, query, Source(snapshot, hits_query, kinds), compiler.highlights)
 
 
 def _unmapped_kind(key: SortKey) -> FieldKind | None:
@@ -356,104 +349,17 @@ def _unmapped_kind(key: SortKey) -> FieldKind | None:
 
 
 def _count_matches(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
-    return _result_count(searcher.search(query, 1, count=True))
-
-
-def _result_count(result: tantivy.SearchResult) -> int:
-    """The number of matches (tantivy's stubs omit `count`)."""
-    return int(getattr(result, "count", 0) or 0)
-
-
-def _collect(compiled: list[_Compiled], request: SearchRequest) -> tuple[list[_Candidate], int]:
-    """Every hit the page needs, in order, and the total number of matches."""
-    simple = (
-        is_relevance(request.sort) and request.search_after is None and request.min_score is None
-    )
-    candidates: list[_Candidate] = []
-    total = 0
-    for position, item in enumerate(compiled):
-        searcher = item.snapshot.searcher
-        limit = max(request.start + request.size if simple else searcher.num_docs, 1)
-        result = searcher.search(item.hits_query, limit, count=True)
-        matched = [
-            _Candidate(position, address.segment_ord, address.doc, address, float(score))
-            for score, address in result.hits
-        ]
-        if request.min_score is not None:
-            matched = [c for c in matched if c.score >= request.min_score]
-            total += len(matched)
-        else:
-            total += _result_count(result)
-        if not simple:
-            _sort_values(item, matched, request.sort)
-        candidates.extend(matched)
-    if simple:
-        candidates.sort(key=lambda c: (-c.score, c.index, c.segment, c.doc))
-        for candidate in candidates:
-            candidate.values = (candidate.score,)
-        return candidates, total
-    keys = request.sort or [SortKey("_score", True)]
-    by_values = sort_key(keys)
-    ordered = sorted(candidates, key=lambda c: (by_values(c.values), c.index, c.segment, c.doc))
-    if request.search_after is not None:
-        kinds = compiled[0].kinds if compiled else []
-        after = tuple(
-            after_value(key, kinds[i] if i < len(kinds) else None, value)
-            for i, (key, value) in enumerate(zip(keys, request.search_after, strict=True))
-        )
-        ordered = [c for c in ordered if by_values(c.values) > by_values(after)]
-    return ordered, total
-
-
-def _sort_values(item: _Compiled, matched: list[_Candidate], keys: Sequence[SortKey]) -> None:
-    """Gives each candidate its comparable sort values."""
-    if not matched:
-        return
-    keys = keys or [SortKey("_score", True)]
-    columns: list[list[Any]] = []
-    for position, key in enumerate(keys):
-        kind = item.kinds[position] if position < len(item.kinds) else None
-        if key.is_score:
-            columns.append([c.score for c in matched])
-        elif key.is_doc:
-            columns.append([(c.segment << 32) + c.doc for c in matched])
-        else:
-            values = _field_values(item, matched, key.field, kind)
-            columns.append([substitute_missing(key, kind, v) for v in values])
-    for row, candidate in enumerate(matched):
-        candidate.values = tuple(column[row] for column in columns)
-
-
-def _field_values(
-    item: _Compiled, matched: list[_Candidate], path: str, kind: FieldKind | None
-) -> list[Any]:
-    searcher = item.snapshot.searcher
-    mapping = item.snapshot.mapping.field(path)
-    if mapping is None and path != ID_FIELD:
-        return [MISSING] * len(matched)
-    if path == ID_FIELD or kind is FieldKind.KEYWORD:
-        name = ID_FIELD if path == ID_FIELD else mapping.tantivy_name  # type: ignore[union-attr]
-        result = searcher.search(
-            item.hits_query, max(searcher.num_docs, 1), count=False, order_by_field=name
-        )
-        by_address = {(address.segment_ord, address.doc): value for value, address in result.hits}
-        return [
-            MISSING if (v := by_address.get((c.segment, c.doc))) is None else v for c in matched
-        ]
-    assert mapping is not None
-    raw = searcher.fast_field_values(mapping.tantivy_name, [c.address for c in matched])
-    if kind is FieldKind.BOOLEAN:
-        return [MISSING if v is None else int(v) for v in raw]
-    return [MISSING if v is None else v for v in raw]
+    return int(getattr(searcher.search(query, 1, count=True), "count", 0) or 0)
 
 
 # -- answering --------------------------------------------------------------------------
 
 
 def _hit(
-    item: _Compiled, candidate: _Candidate, request: SearchRequest, relevance: bool, scored: bool
+    item: _Compiled, candidate: Candidate, request: SearchRequest, scored: bool
 ) -> dict[str, Any]:
     snapshot = item.snapshot
+    assert candidate.address is not None
     stored = snapshot.stored(candidate.address)
     hit: dict[str, Any] = {"_index": snapshot.name, "_id": stored.doc_id}
     if request.version:
@@ -474,7 +380,7 @@ def _hit(
     if request.sort:
         keys = request.sort
         hit["sort"] = [
-            shown(key, item.kinds[i], value) if not key.is_score else value
+            shown(key, item.source.kinds[i], value) if not key.is_score else value
             for i, (key, value) in enumerate(zip(keys, candidate.values, strict=False))
         ]
     return hit

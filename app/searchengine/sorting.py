@@ -11,8 +11,7 @@ descending for numbers and dates, null for strings) and that sentinel round-trip
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -188,36 +187,21 @@ def after_value(key: SortKey, kind: FieldKind | None, value: Any) -> Any:
     return converted
 
 
-def comparator(keys: Sequence[SortKey]) -> Callable[[Sequence[Any], Sequence[Any]], int]:
-    """Compares two tuples of sort values the way the keys order them."""
+def order(items: list[Any], keys: Sequence[SortKey]) -> None:
+    """Sorts `items` (each with `.values`, one per key) in place by the keys, keeping the
+    present order among equals: one stable pass per key, the last key first."""
+    for position in reversed(range(len(keys))):
+        key = keys[position]
+        # Ranks place missing values after (or, `_first`, before) every value whatever
+        # the direction; values of one key are compared only with each other.
+        missing_rank = (
+            (0 if key.missing != "_first" else 2)
+            if key.descending
+            else (2 if key.missing != "_first" else 0)
+        )
 
-    def compare(left: Sequence[Any], right: Sequence[Any]) -> int:
-        for key, a, b in zip(keys, left, right, strict=False):
-            result = _compare_one(key, a, b)
-            if result:
-                return result
-        return 0
+        def rank(item: Any, position: int = position, missing_rank: int = missing_rank) -> Any:
+            value = item.values[position]
+            return (missing_rank, 0) if value is MISSING else (1, value)
 
-    return compare
-
-
-def _compare_one(key: SortKey, a: Any, b: Any) -> int:
-    a_missing, b_missing = a is MISSING, b is MISSING
-    if a_missing or b_missing:
-        if a_missing and b_missing:
-            return 0
-        first = key.missing == "_first"
-        return (-1 if first else 1) * (1 if a_missing else -1)
-    if a == b:
-        return 0
-    try:
-        less = a < b
-    except TypeError:
-        less = str(a) < str(b)
-    result = -1 if less else 1
-    return -result if key.descending else result
-
-
-def sort_key(keys: Sequence[SortKey]) -> Callable[[Sequence[Any]], Any]:
-    """A `key=` function for `sorted` over tuples of sort values."""
-    return functools.cmp_to_key(comparator(keys))
+        items.sort(key=rank, reverse=key.descending)

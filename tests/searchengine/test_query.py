@@ -359,6 +359,14 @@ def test_known_but_unimplemented_queries_are_unsupported(
     assert (error.status, error.error_type) == (400, UNSUPPORTED_TYPE)
 
 
+def test_empty_and_doubled_clauses_are_400s(events: IndexSnapshot) -> None:
+    assert refused(events, {}).error_type == "illegal_argument_exception"
+    assert refused(events, {"bool": {"must": [{}]}}).status == 400
+    doubled = refused(events, {"match_all": {}, "match_none": {}})
+    assert doubled.error_type == "parsing_exception"
+    assert len(find(events, {"bool": {}})) == 5
+
+
 def test_bad_values_are_400s(events: IndexSnapshot) -> None:
     assert refused(events, {"term": {"attendees": "many"}}).status == 400
     assert refused(events, {"range": {"start": {"gte": "yesterday"}}}).status == 400

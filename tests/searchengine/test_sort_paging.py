@@ -239,3 +239,59 @@ def test_several_indexes_merge_their_hits(people: IndexSnapshot) -> None:
     assert ids(response) == ["b", "c", "a", "z", "d", "e"]
     assert response["hits"]["hits"][3]["_index"] == "others"
     assert response["_shards"]["total"] == 2
+
+
+def _reference(docs: dict[str, dict[str, Any]], keys: list[tuple[str, bool]]) -> list[str]:
+    """The order OpenSearch gives: each key ascending or descending, missing values last."""
+    ordered = sorted(docs)
+    for name, descending in reversed(keys):
+        present = [d for d in ordered if docs[d].get(name) is not None]
+        absent = [d for d in ordered if docs[d].get(name) is None]
+        present.sort(key=lambda d: docs[d][name], reverse=descending)
+        ordered = present + absent
+    return ordered
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sorted_pages_match_a_reference_order(seed: int) -> None:
+    import random
+
+    chance = random.Random(seed)
+    docs = {
+        f"d{i:03d}": {
+            "uid": f"u{chance.randrange(10**6):06d}-{i}",
+            **({"rank": chance.randrange(8)} if chance.random() < 0.8 else {}),
+            **({"city": chance.choice("ABCDE")} if chance.random() < 0.8 else {}),
+            **({"when": f"2026-01-0{chance.randrange(1, 6)}"} if chance.random() < 0.7 else {}),
+            **({"score": chance.choice([0.5, 1.5, 2.5])} if chance.random() < 0.7 else {}),
+        }
+        for i in range(120)
+    }
+    mappings = {"properties": {"uid": {"type": "keyword"}, "rank": {"type": "long"},
+                               "city": {"type": "keyword"}, "when": {"type": "date"},
+                               "score": {"type": "double"}}}  # fmt: skip
+    index = snapshot(docs, mappings, segments=4)
+    fields = ["rank", "city", "when", "score"]
+    for _ in range(8):
+        keys = [
+            (name, chance.random() < 0.5) for name in chance.sample(fields, chance.randrange(1, 3))
+        ]
+        keys.append(("uid", chance.random() < 0.5))
+        sort = [{name: "desc" if descending else "asc"} for name, descending in keys]
+        expected = _reference(docs, keys)
+        start = chance.randrange(0, 60)
+        size = chance.randrange(1, 40)
+        page = search([index], {"sort": sort, "from": start, "size": size}, {})
+        assert ids(page) == expected[start : start + size], sort
+        seen: list[str] = []
+        after = None
+        while True:
+            body: dict[str, Any] = {"sort": sort, "size": size}
+            if after is not None:
+                body["search_after"] = after
+            hits = search([index], body, {})["hits"]["hits"]
+            if not hits:
+                break
+            seen.extend(hit["_id"] for hit in hits)
+            after = hits[-1]["sort"]
+        assert seen == expected, sort
