@@ -187,3 +187,24 @@ def test_a_metadata_field_inside_a_document_is_a_mapper_parsing_exception(
         assert failure(raised.value) == (400, "mapper_parsing_exception"), field
     opensearch.index(index=index_name, id="3", body={"title": "fine"}, refresh=True)
     assert opensearch.count(index=index_name)["count"] == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"term": {"sku": None}},
+        {"match": {"title": None}},
+        {"match_phrase": {"title": {"query": "quick fox", "slop": -1}}},
+        {"terms": {"tags": "animal"}},
+        {"ids": {"values": "1"}},
+        {"fuzzy": {"title": {"value": "fox", "fuzziness": 5}}},
+    ],
+    ids=["term-null", "match-null", "negative-slop", "terms-not-a-list", "ids-not-a-list",
+         "fuzziness-5"],
+)  # fmt: skip
+def test_malformed_queries_are_400s(
+    opensearch: OpenSearch, articles: str, query: dict[str, Any]
+) -> None:
+    with pytest.raises(RequestError) as raised:
+        opensearch.search(index=articles, body={"query": query})
+    assert raised.value.status_code == 400

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from opensearchpy import OpenSearch
+from opensearchpy import OpenSearch, RequestError
 
 from tests.searchengine.conformance.conftest import Loader
-from tests.searchengine.conformance.support import hit_ids, search_ids
+from tests.searchengine.conformance.support import failure, hit_ids, search_ids
 
 MAPPINGS: dict[str, Any] = {
     "properties": {
@@ -145,3 +145,65 @@ def test_dotted_field_names_are_object_paths(opensearch: OpenSearch, index_name:
     assert search_ids(opensearch, index_name, {"term": {"a.b": 1}}) == {"1"}
     assert search_ids(opensearch, index_name, {"match": {"c.d.e": "x"}}) == {"1"}
     assert opensearch.get(index=index_name, id="1")["_source"] == {"a.b": 1, "c": {"d.e": "x"}}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"n": 2**40},  # out of range for an integer
+        {"big": 2**70},  # out of range for a long
+        {"x": "NaN"},  # doubles are finite
+        {"x": "Infinity"},
+    ],
+    ids=["integer-overflow", "long-overflow", "nan", "infinity"],
+)
+def test_out_of_range_numbers_are_refused(
+    opensearch: OpenSearch, index_name: str, source: dict[str, Any]
+) -> None:
+    mappings = {"properties": {**MAPPINGS["properties"], "big": {"type": "long"}}}
+    opensearch.indices.create(index=index_name, body={"mappings": mappings})
+    with pytest.raises(RequestError) as raised:
+        opensearch.index(index=index_name, id="1", body=source)
+    assert failure(raised.value) == (400, "mapper_parsing_exception")
+    assert opensearch.exists(index=index_name, id="1") is False
+
+
+def test_dates_far_from_now(opensearch: OpenSearch, make_index: Loader) -> None:
+    # Dates are epoch milliseconds in a long: centuries either way are ordinary values.
+    index = make_index(
+        {"far": {"at": "9999-12-31"}, "old": {"at": "1600-01-01"}, "near": {"at": "2024-01-01"}},
+        MAPPINGS,
+    )
+    assert search_ids(opensearch, index, {"range": {"at": {"gte": "9000-01-01"}}}) == {"far"}
+    assert search_ids(opensearch, index, {"range": {"at": {"lt": "1700-01-01"}}}) == {"old"}
+    answer = opensearch.search(index=index, body={"sort": [{"at": "asc"}]})
+    assert [hit["sort"] for hit in answer["hits"]["hits"]] == [
+        [-11676096000000], [1704067200000], [253402214400000]
+    ]  # fmt: skip
+    aggs = {"first": {"min": {"field": "at"}}, "last": {"max": {"field": "at"}}}
+    result = opensearch.search(index=index, body={"size": 0, "aggs": aggs})["aggregations"]
+    assert result["first"]["value_as_string"] == "1600-01-01T00:00:00.000Z"
+    assert result["last"]["value_as_string"] == "9999-12-31T00:00:00.000Z"
+
+
+def test_an_empty_string_is_false_for_a_boolean(opensearch: OpenSearch, make_index: Loader) -> None:
+    index = make_index({"empty": {"flag": ""}, "t": {"flag": True}}, MAPPINGS)
+    assert search_ids(opensearch, index, {"term": {"flag": False}}) == {"empty"}
+
+
+def test_an_immense_keyword_is_refused(opensearch: OpenSearch, index_name: str) -> None:
+    # Lucene's limit for one term is 32766 bytes (keyword fields without ignore_above).
+    opensearch.indices.create(index=index_name, body={"mappings": MAPPINGS})
+    with pytest.raises(RequestError) as raised:
+        opensearch.index(index=index_name, id="1", body={"tag": "x" * 40000})
+    assert raised.value.status_code == 400
+    assert opensearch.exists(index=index_name, id="1") is False
+
+
+def test_an_empty_field_name_is_refused(opensearch: OpenSearch, index_name: str) -> None:
+    opensearch.indices.create(index=index_name)
+    with pytest.raises(RequestError) as raised:
+        opensearch.index(index=index_name, id="1", body={"": 1})
+    assert raised.value.status_code == 400
+    opensearch.index(index=index_name, id="2", body={"fine": 1}, refresh=True)
+    assert opensearch.count(index=index_name)["count"] == 1
