@@ -174,6 +174,10 @@ class SearchApi:
             return 400, {"error": f"no handler found for uri [{path}] and method [{method}]"}
         except SearchError as error:
             return error.status, error.body()
+        except Exception as error:  # a bug: OpenSearch's 500 shape, and the traceback logged
+            logger.exception("%s %s failed", method, path)
+            failure = SearchError(500, "exception", f"{type(error).__name__}: {error}")
+            return failure.status, failure.body()
 
     # -- cluster ------------------------------------------------------------------------------
 

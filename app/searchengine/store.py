@@ -108,6 +108,7 @@ class StoredIndex:
         self._searcher = self._index.searcher()
         self._live: dict[str, _Live] = {}
         self._dirty = False
+        self._closed = False
         self._last_refresh = time.monotonic()
         self._seq_no = -1
         self._translog: Translog | None = None
@@ -140,6 +141,8 @@ class StoredIndex:
         """Apply `writes` in order; each gives a result or its own error. The batch is in
         the translog (fsynced) before this returns."""
         with self._lock:
+            if self._closed:  # deleted while this request waited for the lock
+                raise index_not_found(self.name)
             self._grow_mapping(writes)
             results: list[WriteResult | SearchError] = []
             operations: list[Operation] = []
@@ -185,9 +188,12 @@ class StoredIndex:
             self.refresh()
 
     def close(self) -> None:
-        """Commit what is pending; the translog is then empty."""
+        """Commit what is pending; the translog is then empty. Later writes are refused."""
         with self._lock:
+            if self._closed:
+                return
             self.refresh()
+            self._closed = True
             with contextlib.suppress(Exception):
                 self._writer.wait_merging_threads()
             if self._translog is not None:
