@@ -12,6 +12,7 @@ from typing import Any
 
 import tantivy
 
+from app.searchengine.analysis import register_analyzers
 from app.searchengine.mapping import DocumentMeta, IndexMapping
 from app.searchengine.snapshot import IndexSnapshot
 
@@ -29,6 +30,7 @@ def snapshot(
     for doc_id, source in documents.items():
         mapping = mapping.extended_for(source, doc_id)
     index = tantivy.Index(mapping.schema)
+    register_analyzers(index)
     writer = index.writer(15_000_000, 1)
     items = list(documents.items())
     batch = max(1, -(-len(items) // segments))
