@@ -55,6 +55,8 @@ def test_the_sample_is_ready_with_its_local_engine_and_no_port(
         "api": "EventApp",
         "dependencies": [
             {"name": "dynamodb-local", "kind": "localEngine", "status": "up"},
+            # EventSearch names no endpoint: the embedded search engine serves it.
+            {"name": "search-engine", "kind": "localEngine", "status": "up"},
             # The sample's functions (functions/) run on the local Lambda runtime.
             {"name": "lambda-runtime", "kind": "localEngine", "status": "up"},
         ],
