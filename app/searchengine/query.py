@@ -129,6 +129,11 @@ class Compiler:
         return term_value(mapping, value, self.now_millis)
 
     def term(self, mapping: FieldMapping, value: Any) -> tantivy.Query:
+        if mapping.kind is FieldKind.DATE:
+            # OpenSearch reads a date term as the period it names: `2026-01-01` is that day.
+            low = resolve_date(value, self.now_millis, round_up=False)
+            high = resolve_date(value, self.now_millis, round_up=True)
+            return self._range(mapping, tantivy.FieldType.Integer, low, high, True, True)
         try:
             converted = self.value(mapping, value)
         except NoMatch:
@@ -138,7 +143,7 @@ class Compiler:
         query = Query.term_query(self.schema, mapping.tantivy_name, converted)
         if mapping.kind in (FieldKind.KEYWORD, FieldKind.BOOLEAN):
             return self._normless(query, mapping.tantivy_name, converted)
-        if mapping.kind in (FieldKind.LONG, FieldKind.DOUBLE, FieldKind.DATE):
+        if mapping.kind in (FieldKind.LONG, FieldKind.DOUBLE):
             return Query.const_score_query(query, 1.0)
         return query
 
@@ -180,6 +185,13 @@ class Compiler:
         text = options.get("query")
         if text is None:
             raise parsing("No text specified for text query")
+        distance = _fuzziness(options.get("fuzziness"), None)
+        if mapping.kind is FieldKind.KEYWORD and distance is not None:
+            value = _as_text(text)
+            edits = _auto_distance(value) if distance < 0 else distance
+            if edits:
+                transpositions = bool(options.get("fuzzy_transpositions", True))
+                return self._fuzzy(mapping, value, edits, transpositions)
         if mapping.kind is not FieldKind.TEXT:
             try:
                 return self.term(mapping, text)
@@ -191,7 +203,6 @@ class Compiler:
         if not terms:
             return _zero_terms(options)
         self._highlight(mapping.path, terms)
-        distance = _fuzziness(options.get("fuzziness"), None)
         clauses = [self._text_term(mapping, term, distance, options) for term in terms]
         if len(clauses) == 1:
             return clauses[0]

@@ -227,7 +227,7 @@ def read_request(body: Mapping[str, Any] | None, params: Mapping[str, str]) -> S
         if not isinstance(search_after, list):
             raise parsing("[search_after] must be an array")
         if not sort:
-            sort = [SortKey("_score", True)]
+            raise bad_request("Sort must contain at least one field.")
         if len(search_after) != len(sort):
             raise bad_request(
                 f"search_after has {len(search_after)} value(s) but sort has {len(sort)}."

@@ -117,6 +117,10 @@ def test_match_on_keyword_and_numeric_fields_is_an_exact_term(events: IndexSnaps
     assert find(events, {"match": {"category": "Tech"}}) == []
     assert find(events, {"match": {"attendees": "250"}}) == ["3"]
     assert find(events, {"match": {"online": True}}) == ["2"]
+    assert find(events, {"match": {"category": {"query": "tehc", "fuzziness": 1}}}) == ["3", "4"]
+    assert find(events, {"term": {"start": "2026-03-02"}}) == ["2"]
+    assert find(events, {"term": {"start": "2026-03-01"}}) == ["1"]  # the whole day
+    assert find(events, {"match": {"start": "2026-03-01T18:00:00Z"}}) == ["1"]
 
 
 def test_match_without_terms_matches_nothing(events: IndexSnapshot) -> None:

@@ -166,6 +166,9 @@ def test_search_after_needs_matching_sort(people: IndexSnapshot) -> None:
         run(people, {"sort": ["rank"], "search_after": [1, 2]})
     with pytest.raises(SearchError):
         run(people, {"sort": ["rank"], "search_after": [1], "from": 1})
+    with pytest.raises(SearchError) as unsorted:
+        run(people, {"search_after": [1]})
+    assert unsorted.value.reason == "Sort must contain at least one field."
 
 
 def test_track_total_hits(people: IndexSnapshot) -> None:
