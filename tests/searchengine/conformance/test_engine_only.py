@@ -24,6 +24,7 @@ def refused(call: Any, feature: str) -> None:
         call()
     body = info(raised.value)
     assert raised.value.status_code == 400, body
+    assert isinstance(body["error"], dict), body
     assert body["error"]["type"] == UNSUPPORTED, body
     assert body["error"]["root_cause"][0]["type"] == UNSUPPORTED, body
     assert feature in body["error"]["reason"], body
@@ -88,6 +89,48 @@ def test_a_percentiles_aggregation(opensearch: OpenSearch, articles: str) -> Non
 def test_a_script_sort(opensearch: OpenSearch, articles: str) -> None:
     body = {"sort": [{"_script": {"type": "number", "script": {"source": "1"}}}]}
     refused(lambda: opensearch.search(index=articles, body=body), "_script")
+
+
+def test_scroll(opensearch: OpenSearch, articles: str) -> None:
+    refused(lambda: opensearch.search(index=articles, scroll="1m"), "scroll")
+
+
+def test_explain(opensearch: OpenSearch, articles: str) -> None:
+    refused(lambda: opensearch.search(index=articles, body={"explain": True}), "explain")
+
+
+def test_collapse(opensearch: OpenSearch, articles: str) -> None:
+    body = {"collapse": {"field": "author"}}
+    refused(lambda: opensearch.search(index=articles, body=body), "collapse")
+
+
+def test_external_versioning(opensearch: OpenSearch, index_name: str) -> None:
+    refused(
+        lambda: opensearch.index(
+            index=index_name, id="1", body={"n": 1}, version=5, version_type="external"
+        ),
+        "version",
+    )
+
+
+@pytest.mark.parametrize(
+    ("api", "feature"),
+    [
+        (lambda c, i: c.mget(index=i, body={"ids": ["1"]}), "_mget"),
+        (lambda c, i: c.msearch(body=[{"index": i}, {"query": {"match_all": {}}}]), "_msearch"),
+        (lambda c, i: c.delete_by_query(index=i, body={"query": {"match_all": {}}}),
+         "_delete_by_query"),
+        (lambda c, i: c.update_by_query(index=i, body={"query": {"match_all": {}}}),
+         "_update_by_query"),
+        (lambda c, i: c.indices.put_settings(index=i, body={"index": {"refresh_interval": "5s"}}),
+         "_settings"),
+    ],
+    ids=["mget", "msearch", "delete_by_query", "update_by_query", "put_settings"],
+)  # fmt: skip
+def test_other_apis(opensearch: OpenSearch, articles: str, api: Any, feature: str) -> None:
+    """OpenSearch APIs the engine does not serve name themselves, rather than looking like
+    a URL typo ("no handler found")."""
+    refused(lambda: api(opensearch, articles), feature)
 
 
 def test_a_uri_search(opensearch: OpenSearch, articles: str) -> None:
