@@ -176,6 +176,9 @@ def build_service(
     for dynamodb in dynamodb_sources(data_sources):
         if dynamodb.conflict_handlers is no_handlers:
             dynamodb.conflict_handlers = invoked_handlers(functions_by_arn(functions, data_sources))
+    streams = StreamMappings(
+        definition.streams, data_sources, definition.project_dir, in_memory=in_memory
+    )
     engines = Supervisor(_needed([local_dynamodb, search_engine, functions]))
     return Service(
         definition=definition,
@@ -184,13 +187,13 @@ def build_service(
         data_sources=MappingProxyType(data_sources),
         example_query=example.read_text(encoding="utf-8") if example.is_file() else None,
         engines=engines,
-        readiness=Readiness(_dependencies(engines, pubsub, data_sources)),
+        readiness=Readiness(
+            [*_dependencies(engines, pubsub, data_sources), *streams.dependencies()]
+        ),
         realtime=SubscriptionEngine(definition, executor, runtime, pubsub, rules),
         authorizer=authorizer,
         field_rules=rules,
-        streams=StreamMappings(
-            definition.streams, data_sources, definition.project_dir, in_memory=in_memory
-        ),
+        streams=streams,
     )
 
 

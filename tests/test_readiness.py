@@ -59,6 +59,12 @@ def test_the_sample_is_ready_with_its_local_engine_and_no_port(
             {"name": "search-engine", "kind": "localEngine", "status": "up"},
             # The sample's functions (functions/) run on the local Lambda runtime.
             {"name": "lambda-runtime", "kind": "localEngine", "status": "up"},
+            # The built-in indexer feeding the event index from the table's stream.
+            {
+                "name": "AppSyncEventTable -> index:EventSearch/event",
+                "kind": "stream",
+                "status": "up",
+            },
         ],
     }
     assert not LOCAL_ADDRESS.search(response.text)

@@ -20,6 +20,7 @@ from app.datasources.base import DataSource
 from app.datasources.dynamodb.source import DynamoDBDataSource
 from app.datasources.opensearch.source import OpenSearchDataSource
 from app.definition.model import EventSourceMappingDef
+from app.readiness import DependencyStatus
 from app.streams.checkpoint import (
     Checkpoints,
     FileCheckpoints,
@@ -69,6 +70,13 @@ class StreamMappings:
     async def close(self) -> None:
         pollers, self.pollers = self.pollers, []
         await asyncio.gather(*(poller.close() for poller in pollers))
+
+    def dependencies(self) -> list[StreamDependency]:
+        """One `/ready` dependency per enabled mapping."""
+        return [StreamDependency(self, m) for m in self.mappings if m.enabled]
+
+    def poller(self, mapping: EventSourceMappingDef) -> StreamPoller | None:
+        return next((p for p in self.pollers if p.mapping is mapping), None)
 
     def status(self) -> list[dict[str, Any]]:
         """Each running mapping's state, for operators."""
@@ -134,3 +142,23 @@ class StreamMappings:
         if self._in_memory:
             return MemoryCheckpoints()
         return FileCheckpoints(checkpoint_file(self._project_dir, mapping.table, mapping.target))
+
+
+class StreamDependency:
+    """A mapping on `/ready`: down while its poller waits (the table has no stream, DynamoDB
+    cannot be reached) or does not run, with the reason. No I/O: the poller's own state."""
+
+    kind = "stream"
+
+    def __init__(self, mappings: StreamMappings, mapping: EventSourceMappingDef) -> None:
+        self._mappings = mappings
+        self._mapping = mapping
+        self.name = f"{mapping.table} -> {mapping.target}"
+
+    async def check(self) -> DependencyStatus:
+        poller = self._mappings.poller(self._mapping)
+        if poller is None:
+            return DependencyStatus(self.name, self.kind, False, "not running")
+        if poller.state == "waiting":
+            return DependencyStatus(self.name, self.kind, False, poller.problem)
+        return DependencyStatus(self.name, self.kind, True)

@@ -228,3 +228,12 @@ def test_the_position_survives_a_restart_in_the_middle_of_a_stream(
     assert [r["id"] for r in records] == ids
     counts = Counter(r["sequenceNumber"] for r in records)
     assert set(counts.values()) == {1}
+
+
+def test_each_mapping_is_on_ready(server: RunningServer) -> None:
+    answer = httpx.get(f"{server.url}/ready", timeout=10.0)
+    streams = [d for d in answer.json()["dependencies"] if d["kind"] == "stream"]
+    assert streams == [
+        {"name": f"StreamItems -> function:{name}", "kind": "stream", "status": "up"}
+        for name in ("Recorder", "Poisoned", "Partial")
+    ]

@@ -13,6 +13,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import httpx
+
 from app.datasources.dynamodb.engine_record import read
 from tests.streams.test_lambda_streams import (
     PUT,
@@ -84,4 +86,9 @@ def test_a_table_created_without_its_stream_is_reported(tmp_path: Path) -> None:
         wait_for(lambda: "has no stream enabled" in server.log(), "the problem", server)
         graphql(server, PUT, id="served")  # the API serves all the same
         log = server.log()
+        ready = httpx.get(f"{server.url}/ready", timeout=10.0)
+    assert ready.status_code == 503
+    streams = {d["name"]: d for d in ready.json()["dependencies"] if d["kind"] == "stream"}
+    assert streams["StreamItems -> function:Recorder"]["status"] == "down"
+    assert "has no stream enabled" in streams["StreamItems -> function:Recorder"]["detail"]
     assert "stream StreamItems -> function:Recorder: table StreamItems has no stream enabled" in log
