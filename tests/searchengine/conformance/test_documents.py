@@ -96,6 +96,19 @@ def test_get_from_a_missing_index_is_index_not_found(
     assert failure(raised.value) == (404, "index_not_found_exception")
 
 
+def test_mget_answers_each_id_in_order(opensearch: OpenSearch, index_name: str) -> None:
+    opensearch.index(index=index_name, id="a", body={"n": 1})
+    opensearch.index(index=index_name, id="c", body={"n": 3})
+    answer = opensearch.mget(index=index_name, body={"ids": ["c", "b", "a"]})
+    docs = answer["docs"]
+    assert [doc["_id"] for doc in docs] == ["c", "b", "a"]
+    assert [doc["found"] for doc in docs] == [True, False, True]
+    assert docs[0]["_source"] == {"n": 3}
+    assert docs[0]["_index"] == index_name
+    assert docs[0]["_version"] == 1
+    assert "_source" not in docs[1]
+
+
 def test_exists_for_a_document(opensearch: OpenSearch, index_name: str) -> None:
     opensearch.index(index=index_name, id="a", body={"title": "one"})
     assert opensearch.exists(index=index_name, id="a") is True

@@ -116,7 +116,6 @@ def test_external_versioning(opensearch: OpenSearch, index_name: str) -> None:
 @pytest.mark.parametrize(
     ("api", "feature"),
     [
-        (lambda c, i: c.mget(index=i, body={"ids": ["1"]}), "_mget"),
         (lambda c, i: c.msearch(body=[{"index": i}, {"query": {"match_all": {}}}]), "_msearch"),
         (lambda c, i: c.delete_by_query(index=i, body={"query": {"match_all": {}}}),
          "_delete_by_query"),
@@ -125,7 +124,7 @@ def test_external_versioning(opensearch: OpenSearch, index_name: str) -> None:
         (lambda c, i: c.indices.put_settings(index=i, body={"index": {"refresh_interval": "5s"}}),
          "_settings"),
     ],
-    ids=["mget", "msearch", "delete_by_query", "update_by_query", "put_settings"],
+    ids=["msearch", "delete_by_query", "update_by_query", "put_settings"],
 )  # fmt: skip
 def test_other_apis(opensearch: OpenSearch, articles: str, api: Any, feature: str) -> None:
     """OpenSearch APIs the engine does not serve name themselves, rather than looking like
