@@ -27,7 +27,8 @@ from starlette.routing import Route
 
 from app.searchengine.bulk import bulk
 from app.searchengine.documents import Action, Write, parse_source
-from app.searchengine.errors import SearchError, bad_request, unsupported
+from app.searchengine.errors import SearchError, bad_request
+from app.searchengine.filter_path import filter_response, parse_filter_path
 from app.searchengine.source_filter import SourceFilter, parse_source_params
 from app.searchengine.store import Store
 
@@ -120,6 +121,8 @@ class SearchApi:
             ("/_search", search, SEARCH_PARAMS),
             ("/_count", count, SEARCH_PARAMS),
             ("/_mapping", {"GET": self.get_mapping}, _INDICES_PARAMS),
+            ("/_mget", {"GET": self.mget, "POST": self.mget}, realtime),
+            ("/{index}/_mget", {"GET": self.mget, "POST": self.mget}, realtime),
             ("/{index}", {"PUT": self.create_index, "DELETE": self.delete_index,
                           "HEAD": self.head_index, "GET": self.get_index},
              _INDICES_PARAMS | {"timeout", "master_timeout", "cluster_manager_timeout",
@@ -167,10 +170,12 @@ class SearchApi:
                         raise bad_request(
                             f"request [{path}] contains unrecognized parameter: [{name}]"
                         )
-                if "filter_path" in params:
-                    raise unsupported("the [filter_path] parameter")
+                patterns = parse_filter_path(params.get("filter_path", ""))
                 path_params = {key: unquote(value) for key, value in match.groupdict().items()}
-                return handler(Call(path_params, params, body))
+                status, payload = handler(Call(path_params, params, body))
+                if patterns and payload is not None:
+                    payload = filter_response(orjson.loads(orjson.dumps(payload)), patterns)
+                return status, payload
             return 400, {"error": f"no handler found for uri [{path}] and method [{method}]"}
         except SearchError as error:
             return error.status, error.body()
@@ -253,8 +258,7 @@ class SearchApi:
     def put_mapping(self, call: Call) -> Reply:
         body = call.object()
         if body is None:
-            raise SearchError(400, "action_request_validation_exception",
-                              "Validation Failed: 1: mapping source is empty;")  # fmt: skip
+            raise _invalid("mapping source is empty")
         for name in self.store.resolve(call.path["index"]):
             self.store.index(name).put_mapping(body)
         return 200, {"acknowledged": True}
@@ -288,8 +292,7 @@ class SearchApi:
         if action == "update":
             source = call.object()
             if source is None:
-                raise SearchError(400, "action_request_validation_exception",
-                                  "Validation Failed: 1: script or doc is missing;")  # fmt: skip
+                raise _invalid("script or doc is missing")
             raw_source = None
         else:
             source = parse_source(raw)
@@ -332,6 +335,49 @@ class SearchApi:
         if source_filter.enabled:
             body["_source"] = _shown_source(found.source, source_filter)
         return 200, body
+
+    def mget(self, call: Call) -> Reply:
+        """`_mget`: `docs` (each with `_index` unless the path names it) or `ids`."""
+        body = call.object() or {}
+        default = call.path.get("index")
+        if "ids" in body:
+            if default is None:
+                raise _invalid("index is missing for doc 0")
+            wanted = [{"_index": default, "_id": doc_id} for doc_id in body["ids"]]
+        elif isinstance(body.get("docs"), list):
+            wanted = body["docs"]
+        else:
+            raise _invalid("no documents to get")
+        source_filter = _source_filter(call)
+        docs = []
+        for number, spec in enumerate(wanted):
+            if not isinstance(spec, Mapping) or "_id" not in spec:
+                raise _invalid(f"id is missing for doc {number}")
+            name = str(spec.get("_index", default or ""))
+            doc_id = str(spec["_id"])
+            if not name:
+                raise _invalid(f"index is missing for doc {number}")
+            docs.append(self._mget_one(name, doc_id, source_filter))
+        return 200, {"docs": docs}
+
+    def _mget_one(self, name: str, doc_id: str, source_filter: SourceFilter) -> dict[str, Any]:
+        try:
+            found = self.store.index(name).get(doc_id)
+        except SearchError as error:
+            return {"_index": name, "_id": doc_id, "error": error.cause()}
+        if found is None:
+            return {"_index": name, "_id": doc_id, "found": False}
+        doc: dict[str, Any] = {
+            "_index": name,
+            "_id": doc_id,
+            "_version": found.version,
+            "_seq_no": found.seq_no,
+            "_primary_term": 1,
+            "found": True,
+        }
+        if source_filter.enabled:
+            doc["_source"] = _shown_source(found.source, source_filter)
+        return doc
 
     def head_doc(self, call: Call) -> Reply:
         index = self.store.index(call.path["index"])
@@ -379,6 +425,13 @@ _HEALTH_PARAMS: Final = frozenset(
      "wait_for_active_shards", "wait_for_nodes", "wait_for_events", "wait_for_no_relocating_shards",
      "wait_for_no_initializing_shards", "awareness_attribute", "expand_wildcards"}
 )  # fmt: skip
+
+
+def _invalid(reason: str) -> SearchError:
+    """OpenSearch's request validation failure (400)."""
+    return SearchError(
+        400, "action_request_validation_exception", f"Validation Failed: 1: {reason};"
+    )
 
 
 def _literal_fits(template: str, groups: Mapping[str, str]) -> bool:

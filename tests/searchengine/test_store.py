@@ -270,6 +270,29 @@ def test_rest_edges(es: httpx.Client, index: str) -> None:
     assert es.get(f"/{index}/_doc/a%2Fb").json()["found"] is True
 
 
+def test_mget_and_source_filtering(es: httpx.Client, index: str) -> None:
+    es.put(f"/{index}/_doc/1", json={"title": "one", "body": "long text", "n": 1})
+    by_ids = es.post(f"/{index}/_mget", json={"ids": ["1", "2"]}).json()["docs"]
+    assert [doc["found"] for doc in by_ids] == [True, False]
+    docs = {"docs": [{"_index": index, "_id": "1"}, {"_index": f"{index}-none", "_id": "1"}]}
+    mixed = es.post("/_mget", json=docs, params={"_source_includes": "title"}).json()["docs"]
+    assert mixed[0]["_source"] == {"title": "one"}
+    assert mixed[1]["error"]["type"] == "index_not_found_exception"
+    excluded = es.get(f"/{index}/_doc/1", params={"_source_excludes": "body"}).json()
+    assert excluded["_source"] == {"title": "one", "n": 1}
+    assert es.get(f"/{index}/_source/1", params={"_source": "n"}).json() == {"n": 1}
+
+
+def test_filter_path_keeps_what_was_asked(es: httpx.Client, index: str) -> None:
+    es.put(f"/{index}/_doc/1", json={"a": 1}, params={"refresh": "true"})
+    response = es.get(f"/{index}/_search", params={"filter_path": "hits.hits._id,took"})
+    assert set(response.json()) == {"hits", "took"}
+    assert response.json()["hits"] == {"hits": [{"_id": "1"}]}
+    deep = es.get(f"/{index}/_doc/1", params={"filter_path": "**.a"}).json()
+    assert deep == {"_source": {"a": 1}}
+    assert es.get("/", params={"filter_path": "nothing"}).json() == {}
+
+
 # -- persistence ----------------------------------------------------------------------------
 
 
