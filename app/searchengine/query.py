@@ -275,6 +275,8 @@ class Compiler:
         if not terms:
             return _zero_terms(options)
         slop = _integer(options.get("slop", 0), "slop")
+        if slop < 0:
+            raise bad_request("[slop] must be a non-negative integer")
         if prefix:
             *head, last = terms
             self._highlight(mapping.path, head)
@@ -343,8 +345,8 @@ class Compiler:
         _check_options("term", options, {"value", "boost", "case_insensitive", "_name"})
         if options.get("case_insensitive"):
             raise unsupported("[case_insensitive] on the [term] query")
-        if "value" not in options:
-            raise parsing("[term] query does not support [value] missing")
+        if options.get("value") is None:
+            raise parsing("[term] query does not support a null or missing [value]")
         if path == ID_FIELD:
             value = _as_text(options["value"])
             query = Query.term_query(self.schema, ID_FIELD, value)

@@ -375,6 +375,8 @@ def test_bad_values_are_400s(events: IndexSnapshot) -> None:
     assert refused(events, {"term": {"attendees": "many"}}).status == 400
     assert refused(events, {"range": {"start": {"gte": "yesterday"}}}).status == 400
     assert refused(events, {"match": {"title": {"qery": "x"}}}).error_type == "parsing_exception"
+    assert refused(events, {"term": {"category": None}}).status == 400
+    assert refused(events, {"match_phrase": {"title": {"query": "a b", "slop": -1}}}).status == 400
 
 
 # -- count ---------------------------------------------------------------------------------
