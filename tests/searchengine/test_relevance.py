@@ -2,8 +2,9 @@
 
 Only orderings BM25 itself decides are asserted, so the same test holds on a real
 OpenSearch cluster (OPENSEARCH_URL, see tests/searchengine/conformance/support.py): a rare
-term outweighs a common one, a shorter field outranks a longer one with the same term, and
-a phrase clause lifts the document where the words stand together.
+term outweighs a common one, a shorter field outranks a longer one with the same term,
+a term found twice beats once, and a phrase clause lifts the document where the
+words stand together.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ CORPUS = {
     "garden-long": "notes about the old garden behind the house near the river",
     "phrase": "grandma's warm red apple pie recipe",
     "scattered": "red wine, apple juice and pie",
+    "jazz-twice": "jazz records and jazz",
+    "jazz-once": "jazz records and vinyl",
 }
 
 
@@ -72,6 +75,12 @@ def test_a_rare_term_outweighs_a_common_one(client: OpenSearch, corpus: str) -> 
 def test_a_shorter_field_ranks_higher_for_the_same_term(client: OpenSearch, corpus: str) -> None:
     hits = ranked(client, corpus, {"match": {"text": "garden"}})
     assert [doc_id for doc_id, _ in hits] == ["garden-short", "garden-long"]
+    assert hits[0][1] > hits[1][1]
+
+
+def test_a_term_found_twice_ranks_above_once(client: OpenSearch, corpus: str) -> None:
+    hits = ranked(client, corpus, {"match": {"text": "jazz"}})
+    assert [doc_id for doc_id, _ in hits] == ["jazz-twice", "jazz-once"]
     assert hits[0][1] > hits[1][1]
 
 
