@@ -19,6 +19,7 @@ fast), `_source` (the JSON as sent), `_version` and `_seq_no`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +45,19 @@ METADATA_FIELDS: Final = frozenset(
      "_ignored", "_field_names", "_data_stream_timestamp", "_size"}
 )  # fmt: skip
 DATE_HISTOGRAM_SUFFIX: Final = "@date"
+MAX_TERM_BYTES: Final = 32766
+"""Lucene's limit for one term, which OpenSearch enforces on `keyword` values."""
+HISTOGRAM_DATE_LIMIT_MS: Final = 9_223_372_036_854
+"""tantivy dates are i64 nanoseconds (years 1677-2262): outside, a date keeps its epoch
+milliseconds (search, sort, range, min/max) but not its `@date` companion."""
+INTEGER_RANGES: Final[Mapping[str, tuple[int, int]]] = MappingProxyType(
+    {
+        "byte": (-(2**7), 2**7 - 1),
+        "short": (-(2**15), 2**15 - 1),
+        "integer": (-(2**31), 2**31 - 1),
+        "long": (-(2**63), 2**63 - 1),
+    }
+)
 DEFAULT_IGNORE_ABOVE: Final = 256
 """Dynamic mapping gives a string `text` plus a `keyword` multi-field up to 256 characters."""
 
@@ -214,6 +228,9 @@ class IndexMapping:
         """A metadata field in a document (`_id`, `_source`, ...), or an object where the
         mapping has a concrete field (`{"title": {"a": 1}}` for a `text` title), is a
         `mapper_parsing_exception`, as in OpenSearch."""
+        for path in _keys(source, ""):
+            if path == "" or path.endswith(".") or ".." in path:
+                raise mapper_parsing("field name cannot be an empty string")
         for key in source:
             if key in METADATA_FIELDS:
                 raise mapper_parsing(
@@ -369,11 +386,36 @@ def _add_value(document: tantivy.Document, mapping: FieldMapping, value: Any, do
         case FieldKind.KEYWORD:
             text = _as_text(value)
             if mapping.ignore_above is None or len(text) <= mapping.ignore_above:
+                size = len(text.encode("utf-8"))
+                if size > MAX_TERM_BYTES:
+                    raise SearchError(
+                        400,
+                        "illegal_argument_exception",
+                        f'Document contains at least one immense term in field="{mapping.path}" '
+                        f"(whose UTF8 encoding is longer than the max length {MAX_TERM_BYTES}), "
+                        "all of which were skipped; set ignore_above to skip such values",
+                    )
                 document.add_text(name, text)
         case FieldKind.LONG:
-            document.add_integer(name, int(_as_number(mapping, value, doc_id, integral=True)))
+            integer = int(_as_number(mapping, value, doc_id, integral=True))
+            low, high = INTEGER_RANGES.get(mapping.declared, INTEGER_RANGES["long"])
+            if not low <= integer <= high:
+                article = "an" if mapping.declared == "integer" else "a"
+                raise mapper_parsing(
+                    f"failed to parse field [{mapping.path}] of type [{mapping.declared}] in "
+                    f"document with id '{doc_id}': Value [{value}] is out of range for "
+                    f"{article} {mapping.declared}"
+                )
+            document.add_integer(name, integer)
         case FieldKind.DOUBLE:
-            document.add_float(name, float(_as_number(mapping, value, doc_id, integral=False)))
+            number = float(_as_number(mapping, value, doc_id, integral=False))
+            if not math.isfinite(number):
+                raise mapper_parsing(
+                    f"failed to parse field [{mapping.path}] of type [{mapping.declared}] in "
+                    f"document with id '{doc_id}': [{mapping.declared}] supports only finite "
+                    f"values, but got [{value}]"
+                )
+            document.add_float(name, number)
         case FieldKind.BOOLEAN:
             document.add_boolean(name, _as_boolean(mapping, value, doc_id))
         case FieldKind.DATE:
@@ -381,7 +423,9 @@ def _add_value(document: tantivy.Document, mapping: FieldMapping, value: Any, do
             if millis is None:
                 raise _cannot_parse(mapping, value, doc_id)
             document.add_integer(name, millis)
-            document.add_date(name + DATE_HISTOGRAM_SUFFIX, EPOCH + timedelta(milliseconds=millis))
+            if abs(millis) < HISTOGRAM_DATE_LIMIT_MS:  # tantivy dates are i64 nanoseconds
+                moment = EPOCH + timedelta(milliseconds=millis)
+                document.add_date(name + DATE_HISTOGRAM_SUFFIX, moment)
 
 
 def _as_text(value: Any) -> str:
@@ -403,12 +447,16 @@ def _as_number(mapping: FieldMapping, value: Any, doc_id: str, *, integral: bool
             raise _cannot_parse(mapping, value, doc_id) from None
     else:
         raise _cannot_parse(mapping, value, doc_id)
+    if integral and not math.isfinite(number):
+        raise _cannot_parse(mapping, value, doc_id)
     return int(number) if integral else number
 
 
 def _as_boolean(mapping: FieldMapping, value: Any, doc_id: str) -> bool:
     if isinstance(value, bool):
         return value
+    if value == "":  # OpenSearch: an empty string is false
+        return False
     if value in ("true", "false"):
         return bool(value == "true")
     raise _cannot_parse(mapping, value, doc_id)
@@ -531,6 +579,16 @@ def _values(path: str, value: Any) -> Iterator[tuple[str, Any]]:
             yield from _values(path, element)
     else:
         yield path, value
+
+
+def _keys(source: Mapping[str, Any], prefix: str) -> Iterator[str]:
+    """Every dotted key path, objects in arrays included."""
+    for key, value in source.items():
+        path = f"{prefix}{key}"
+        yield path
+        for element in value if isinstance(value, list) else [value]:
+            if isinstance(element, Mapping):
+                yield from _keys(element, path + ".")
 
 
 def _objects(source: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
