@@ -99,6 +99,40 @@ class TestTerms:
         }  # fmt: skip
 
 
+class TestTermsOptions:
+    def test_order_by_count_ascending(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"t": {"terms": {"field": "tags", "order": {"_count": "asc"}}}}
+        result = aggregate(opensearch, articles, aggs)
+        assert [(b["key"], b["doc_count"]) for b in result["t"]["buckets"]] == [
+            ("wild", 1), ("fast", 2), ("food", 2), ("animal", 3)
+        ]  # fmt: skip
+
+    def test_order_by_a_sub_aggregation(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {
+            "a": {
+                "terms": {"field": "author", "order": {"top": "desc"}},
+                "aggs": {"top": {"max": {"field": "price"}}},
+            }
+        }
+        result = aggregate(opensearch, articles, aggs)
+        assert [b["key"] for b in result["a"]["buckets"]][:3] == ["carol", "bob", "alice"]
+
+    def test_missing_gets_a_bucket(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"p": {"terms": {"field": "price", "missing": 0, "size": 1,
+                                "order": {"_key": "asc"}}}}  # fmt: skip
+        result = aggregate(opensearch, articles, aggs)
+        assert result["p"]["buckets"] == [{"key": 0, "doc_count": 1}]
+
+    def test_include_and_exclude(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {
+            "listed": {"terms": {"field": "tags", "include": ["food", "wild"]}},
+            "pattern": {"terms": {"field": "tags", "include": "f.*", "exclude": "fast"}},
+        }
+        result = aggregate(opensearch, articles, aggs)
+        assert [b["key"] for b in result["listed"]["buckets"]] == ["food", "wild"]
+        assert [b["key"] for b in result["pattern"]["buckets"]] == ["food"]
+
+
 class TestMetrics:
     def test_avg_sum_min_max(self, opensearch: OpenSearch, articles: str) -> None:
         aggs = {
@@ -120,6 +154,13 @@ class TestMetrics:
         result = aggregate(opensearch, articles, aggs)
         assert result["avg"]["value"] == pytest.approx(3.78)
         assert result["max"]["value"] == pytest.approx(4.9)
+
+    def test_missing_counts_as_a_value(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"avg": {"avg": {"field": "price", "missing": 0}},
+                "min": {"min": {"field": "price", "missing": 0}}}  # fmt: skip
+        result = aggregate(opensearch, articles, aggs)
+        assert result["avg"]["value"] == pytest.approx(95 / 6)
+        assert result["min"] == {"value": 0.0}
 
     def test_with_a_query(self, opensearch: OpenSearch, articles: str) -> None:
         aggs = {"avg": {"avg": {"field": "price"}}}
@@ -198,6 +239,26 @@ class TestDateHistogram:
             (JANUARY + 4 * DAY, 1),
         ]
         assert result["d"]["buckets"][2]["key_as_string"] == "2024-01-03T00:00:00.000Z"
+
+    def test_calendar_weeks_start_on_monday(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {"w": {"date_histogram": {"field": "published", "calendar_interval": "week"}}}
+        result = aggregate(opensearch, articles, aggs)
+        # 2024-01-01 is a Monday; 2024-02-01 and 2024-02-03 fall in the week of 2024-01-29.
+        assert [(b["key"], b["doc_count"]) for b in result["w"]["buckets"]] == [
+            (JANUARY, 4), (JANUARY + 7 * DAY, 0), (JANUARY + 14 * DAY, 0),
+            (JANUARY + 21 * DAY, 0), (JANUARY + 28 * DAY, 2),
+        ]  # fmt: skip
+
+    def test_calendar_year_and_quarter(self, opensearch: OpenSearch, articles: str) -> None:
+        aggs = {
+            "y": {"date_histogram": {"field": "published", "calendar_interval": "year"}},
+            "q": {"date_histogram": {"field": "published", "calendar_interval": "quarter"}},
+        }
+        result = aggregate(opensearch, articles, aggs)
+        assert result["y"]["buckets"] == [
+            {"key_as_string": "2024-01-01T00:00:00.000Z", "key": JANUARY, "doc_count": 6}
+        ]
+        assert [(b["key"], b["doc_count"]) for b in result["q"]["buckets"]] == [(JANUARY, 6)]
 
     def test_min_doc_count_drops_empty_buckets(self, opensearch: OpenSearch, articles: str) -> None:
         aggs = {"d": {"date_histogram": {"field": "published", "calendar_interval": "1d",
