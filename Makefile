@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest setup bench bench-templates bench-fanout bench-soak bench-lambda clean
+.PHONY: run test lint typecheck pytest setup bench bench-templates bench-fanout bench-soak bench-lambda bench-search clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ bench-soak: $(STAMP)
 # cold starts of Python and Node.js workers.
 bench-lambda: $(STAMP)
 	$(BIN)/python -m benchmarks.lambda_functions $(ARGS)
+
+# 10,000 events indexed through the events table's stream (throughput, lag to searchable), then
+# searchEvents beside the same queries sent straight to the embedded engine.
+bench-search: $(STAMP)
+	$(BIN)/python -m benchmarks.search $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
