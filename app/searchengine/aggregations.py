@@ -46,6 +46,15 @@ _CALENDAR: Final[Mapping[str, str]] = {
     "week": "w", "1w": "w", "month": "M", "1M": "M", "quarter": "q", "1q": "q",
     "year": "y", "1y": "y",
 }  # fmt: skip
+_KNOWN_PARAMETERS: Final = frozenset(
+    {"format", "time_zone", "keyed", "script", "value_type", "include", "exclude",
+     "shard_min_doc_count", "collect_mode", "execution_hint", "show_term_doc_count_error",
+     "order", "missing", "min_doc_count", "extended_bounds", "hard_bounds", "offset",
+     "interval", "ranges", "size", "shard_size", "precision_threshold", "rehash", "meta",
+     "missing_bucket", "calendar_interval", "fixed_interval", "field"}
+)  # fmt: skip
+"""Parameters OpenSearch knows on some aggregation: where the engine lacks one, a 400 that
+says so; any other name is OpenSearch's parsing error."""
 _FIXED: Final = re.compile(r"^\d+(ms|s|m|h|d)$")
 _JAVA_FORMAT: Final = re.compile(r"yyyy|yy|MM|dd|HH|mm|ss|SSS|'[^']*'|[^A-Za-z']+")
 
@@ -166,7 +175,7 @@ def _plan(name: str, body: Any, mapping: IndexMapping, depth: int) -> _Plan:
 def _check(kind: str, options: Mapping[str, Any], allowed: set[str]) -> None:
     for key in options:
         if key not in allowed:
-            if key in ("format", "time_zone", "keyed", "script", "value_type"):
+            if key in _KNOWN_PARAMETERS:
                 raise unsupported(f"[{key}] on the [{kind}] aggregation")
             raise parsing(f"[{kind}] unknown field [{key}]")
 
@@ -186,8 +195,12 @@ def _metric(kind: str, options: Mapping[str, Any], mapping: FieldMapping) -> dic
 
 def _terms(options: Mapping[str, Any], mapping: FieldMapping) -> dict[str, Any]:
     _check("terms", options, {"field", "size", "order", "min_doc_count", "shard_size",
-           "show_term_doc_count_error", "execution_hint", "collect_mode", "missing"})  # fmt: skip
+           "show_term_doc_count_error", "execution_hint", "collect_mode", "missing",
+           "include", "exclude"})  # fmt: skip
     request: dict[str, Any] = {"field": mapping.tantivy_name}
+    for key in ("include", "exclude"):
+        if key in options:
+            request[key] = _term_filter(key, options[key], mapping)
     for key in ("size", "shard_size", "min_doc_count"):
         if key in options:
             value = options[key]
@@ -201,8 +214,38 @@ def _terms(options: Mapping[str, Any], mapping: FieldMapping) -> dict[str, Any]:
     if "order" in options:
         request["order"] = _order(options["order"])
     if "missing" in options:
-        request["missing"] = options["missing"]
+        request["missing"] = _missing(options["missing"], mapping)
     return request
+
+
+def _missing(value: Any, mapping: FieldMapping) -> Any:
+    """A `missing` value as the field's column holds it."""
+    match mapping.kind:
+        case FieldKind.BOOLEAN:
+            raise unsupported("[missing] on a [terms] aggregation over a [boolean] field")
+        case FieldKind.DATE:
+            millis = parse_date(value)
+            if millis is None:
+                raise parsing(f"failed to parse date field [{value}]")
+            return millis
+        case FieldKind.LONG | FieldKind.DOUBLE:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise parsing(f"[missing] must be a number on the [{mapping.declared}] field")
+            return value
+    return value if isinstance(value, str) else str(value)
+
+
+def _term_filter(key: str, value: Any, mapping: FieldMapping) -> Any:
+    """`include`/`exclude`: a regular expression or a list of exact values (on keywords)."""
+    if mapping.kind is not FieldKind.KEYWORD:
+        raise unsupported(f"[{key}] on a [terms] aggregation over a [{mapping.declared}] field")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    if isinstance(value, Mapping):
+        raise unsupported(f"partitioned [{key}] on the [terms] aggregation")
+    raise parsing(f"[terms] [{key}] must be a string or an array of strings")
 
 
 def _order(order: Any) -> Any:
@@ -372,8 +415,11 @@ def _answer(plan: _Plan, raw: Any) -> dict[str, Any]:
         return empty
     buckets = [_bucket(plan, bucket) for bucket in raw.get("buckets", [])]
     if plan.kind == "terms":
-        if plan.request.get("terms", {}).get("order") is None:
-            buckets.sort(key=lambda bucket: (-bucket["doc_count"], bucket["key"]))
+        order = plan.request.get("terms", {}).get("order") or {"_count": "desc"}
+        if "_count" in order:
+            # Equal counts in key order, as OpenSearch breaks ties.
+            sign = -1 if order["_count"] == "desc" else 1
+            buckets.sort(key=lambda bucket: (sign * bucket["doc_count"], bucket["key"]))
         return {
             "doc_count_error_upper_bound": int(raw.get("doc_count_error_upper_bound", 0)),
             "sum_other_doc_count": int(raw.get("sum_other_doc_count", 0)),

@@ -89,6 +89,17 @@ def test_terms_size_order_and_min_doc_count(events: IndexSnapshot) -> None:
     assert common["buckets"] == [{"key": "talk", "doc_count": 3}]
 
 
+def test_terms_include_exclude_and_missing(events: IndexSnapshot) -> None:
+    regex = aggs(events, {"k": {"terms": {"field": "kind", "include": "t.*|p.*"}}})["k"]
+    assert [b["key"] for b in regex["buckets"]] == ["talk", "party"]
+    listed = aggs(events, {"k": {"terms": {"field": "kind", "exclude": ["talk", "party"]}}})["k"]
+    assert [b["key"] for b in listed["buckets"]] == ["workshop"]
+    missing = aggs(events, {"s": {"terms": {"field": "seats", "missing": 0}}})["s"]["buckets"]
+    assert {"key": 0, "doc_count": 1} in missing
+    dated = {"d": {"terms": {"field": "at", "missing": "2026-04-01", "order": {"_count": "desc"}}}}
+    assert aggs(events, dated)["d"]["buckets"][0]["doc_count"] == 2
+
+
 def test_terms_on_numbers_booleans_and_dates(events: IndexSnapshot) -> None:
     seats = aggs(events, {"s": {"terms": {"field": "seats"}}})["s"]["buckets"]
     assert seats[0] == {"key": 10, "doc_count": 2}
