@@ -138,9 +138,12 @@ def shown(key: SortKey, kind: FieldKind | None, value: Any) -> Any:
     """The sort value a hit shows for `value` (a sentinel for a missing one)."""
     if value is not MISSING:
         return value
+    high = key.descending == (key.missing == "_first")
     if kind in (FieldKind.LONG, FieldKind.DATE, FieldKind.BOOLEAN):
-        first = key.missing == "_first"
-        return LONG_MIN if key.descending != first else LONG_MAX
+        return LONG_MAX if high else LONG_MIN
+    if kind is FieldKind.DOUBLE:
+        # OpenSearch's JSON writes the infinities it substitutes as these strings.
+        return "Infinity" if high else "-Infinity"
     return None
 
 
@@ -181,8 +184,11 @@ def after_value(key: SortKey, kind: FieldKind | None, value: Any) -> Any:
         return float(value)
     if key.is_doc:
         return int(value)
+    sentinel = shown(key, kind, MISSING)
+    if value == sentinel and sentinel is not None:
+        return MISSING
     converted = convert(kind, value)
-    if converted is not MISSING and converted == shown(key, kind, MISSING):
+    if converted is not MISSING and converted == convert(kind, sentinel):
         return MISSING
     return converted
 

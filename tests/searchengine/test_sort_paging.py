@@ -98,7 +98,7 @@ def test_sort_by_several_keys(people: IndexSnapshot) -> None:
 def test_missing_values(people: IndexSnapshot) -> None:
     first = run(people, {"sort": [{"score": {"order": "asc", "missing": "_first"}}]})
     assert ids(first) == ["c", "e", "d", "a", "b"]
-    assert first["hits"]["hits"][0]["sort"] == [None]
+    assert first["hits"]["hits"][0]["sort"] == ["-Infinity"]
     custom = run(people, {"sort": [{"rank": {"order": "asc", "missing": 0}}]})
     assert ids(custom)[0] == "e"
     assert custom["hits"]["hits"][0]["sort"] == [0]
