@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
 from opensearchpy import OpenSearch
 
 from tests.searchengine.conformance.corpus import ARTICLE_MAPPINGS, ARTICLES
-from tests.searchengine.conformance.support import endpoint, load, unique_index
+from tests.searchengine.conformance.support import Loader, endpoint, load, unique_index
 
 
 @pytest.fixture(scope="session")
@@ -25,9 +25,6 @@ def index_name(opensearch: OpenSearch) -> Iterator[str]:
     name = unique_index()
     yield name
     opensearch.indices.delete(index=name, ignore=[404])
-
-
-Loader = Callable[[Mapping[str, Mapping[str, Any]], Mapping[str, Any] | None], str]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,6 +24,9 @@ from opensearchpy import OpenSearch, TransportError
 
 CLUSTER_URL = os.environ.get("OPENSEARCH_URL", "").strip()
 """A real cluster to run the suite against instead of the embedded engine."""
+
+Loader = Callable[[Mapping[str, Mapping[str, Any]], Mapping[str, Any] | None], str]
+"""`make_index(documents, mappings)`: a fresh, searchable index's name."""
 
 engine_only = pytest.mark.skipif(
     bool(CLUSTER_URL), reason="the embedded engine's own contract; OPENSEARCH_URL is set"

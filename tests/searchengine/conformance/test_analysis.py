@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 from opensearchpy import OpenSearch
 
-from tests.searchengine.conformance.conftest import Loader
-from tests.searchengine.conformance.support import search_ids
+from tests.searchengine.conformance.support import Loader, search_ids
 
 SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from opensearchpy import OpenSearch
 
-from tests.searchengine.conformance.conftest import Loader
-from tests.searchengine.conformance.support import hit_ids
+from tests.searchengine.conformance.support import Loader, hit_ids
 
 
 def test_ping_and_info(opensearch: OpenSearch) -> None:

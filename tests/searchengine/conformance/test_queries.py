@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 from opensearchpy import OpenSearch
 
-from tests.searchengine.conformance.conftest import Loader
-from tests.searchengine.conformance.support import hit_ids, search_ids
+from tests.searchengine.conformance.support import Loader, hit_ids, search_ids
 
 
 class TestFullText:

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch, RequestError
 
-from tests.searchengine.conformance.conftest import Loader
-from tests.searchengine.conformance.support import hit_ids, root_cause
+from tests.searchengine.conformance.support import Loader, hit_ids, root_cause
 
 EVERYTHING = ["1", "2", "3", "4", "5", "6"]
 

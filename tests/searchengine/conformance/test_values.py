@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch, RequestError
 
-from tests.searchengine.conformance.conftest import Loader
-from tests.searchengine.conformance.support import failure, hit_ids, search_ids
+from tests.searchengine.conformance.support import Loader, failure, hit_ids, search_ids
 
 MAPPINGS: dict[str, Any] = {
     "properties": {
