@@ -55,7 +55,9 @@ _KNOWN_PARAMETERS: Final = frozenset(
 )  # fmt: skip
 """Parameters OpenSearch knows on some aggregation: where the engine lacks one, a 400 that
 says so; any other name is OpenSearch's parsing error."""
-_FIXED: Final = re.compile(r"^\d+(ms|s|m|h|d)$")
+_DURATION: Final = re.compile(r"^([+-]?\d+)(ms|s|m|h|d)$")
+_UNIT_MS: Final[Mapping[str, int]] = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000,
+                                      "d": 86_400_000}  # fmt: skip
 _JAVA_FORMAT: Final = re.compile(r"yyyy|yy|MM|dd|HH|mm|ss|SSS|'[^']*'|[^A-Za-z']+")
 
 
@@ -157,7 +159,7 @@ def _plan(name: str, body: Any, mapping: IndexMapping, depth: int) -> _Plan:
     elif kind == "terms":
         plan.request = {"terms": _terms(options, field_mapping)}
     elif kind == "date_histogram":
-        plan.request = {"date_histogram": _date_histogram(plan, options, field_mapping)}
+        plan.request = {"histogram": _date_histogram(plan, options, field_mapping)}
     elif kind == "histogram":
         plan.request = {"histogram": _histogram(options, field_mapping)}
     else:
@@ -268,7 +270,7 @@ def _date_histogram(
     _check("date_histogram", options, {"field", "fixed_interval", "calendar_interval",
            "interval", "min_doc_count", "extended_bounds", "hard_bounds", "format",
            "time_zone", "offset", "order", "keyed", "missing"})  # fmt: skip
-    if mapping.kind is not FieldKind.DATE or mapping.histogram_name is None:
+    if mapping.kind is not FieldKind.DATE:
         raise bad_request(
             f"Field [{mapping.path}] of type [{mapping.declared}] is not supported for "
             "aggregation [date_histogram]"
@@ -284,7 +286,8 @@ def _date_histogram(
         raise unsupported("[missing] on the [date_histogram] aggregation")
     if "format" in options:
         plan.date_format = _java_format(str(options["format"]))
-    request: dict[str, Any] = {"field": mapping.histogram_name}
+    # A histogram over the epoch milliseconds: any date a long holds, keys in millis.
+    request: dict[str, Any] = {"field": mapping.tantivy_name}
     fixed = options.get("fixed_interval")
     calendar = options.get("calendar_interval")
     legacy = options.get("interval")
@@ -296,19 +299,20 @@ def _date_histogram(
         else:
             fixed = legacy
     if fixed is not None:
-        if not _FIXED.match(str(fixed)):
+        interval = _duration(str(fixed))
+        if interval is None or interval <= 0:
             raise bad_request(f"failed to parse setting [date_histogram.fixedInterval] with value [{fixed}] as a time value: unit is missing or unrecognized")  # fmt: skip  # noqa: E501
-        request["fixed_interval"] = str(fixed)
+        request["interval"] = interval
     else:
         unit = _CALENDAR.get(str(calendar))
         if unit is None:
             raise bad_request(f"The supplied interval [{calendar}] could not be parsed as a calendar interval.")  # fmt: skip  # noqa: E501
         plan.calendar = unit
         if unit == "w":
-            request["fixed_interval"] = "7d"
-            request["offset"] = "-3d"  # 1970-01-01 is a Thursday; weeks start on Monday
+            request["interval"] = 7 * _UNIT_MS["d"]
+            request["offset"] = -3 * _UNIT_MS["d"]  # 1970-01-01 was a Thursday; weeks start Monday
         elif unit not in ("M", "q", "y"):
-            request["fixed_interval"] = "1" + unit
+            request["interval"] = _UNIT_MS[unit]
     min_doc_count = options.get("min_doc_count", 0)
     if isinstance(min_doc_count, bool) or not isinstance(min_doc_count, int) or min_doc_count < 0:
         raise bad_request(f"[min_doc_count] must be greater than or equal to 0. Found [{min_doc_count}] in [date_histogram]")  # fmt: skip  # noqa: E501
@@ -317,11 +321,22 @@ def _date_histogram(
     if "offset" in options:
         if plan.calendar is not None:
             raise unsupported("[offset] with a [calendar_interval] on [date_histogram]")
-        request["offset"] = str(options["offset"])
+        offset = _duration(str(options["offset"]))
+        if offset is None:
+            raise bad_request(f"failed to parse [offset] [{options['offset']}] as a time value")
+        request["offset"] = offset
     for bounds in ("extended_bounds", "hard_bounds"):
         if bounds in options:
             request[bounds] = _bounds(options[bounds])
     return request
+
+
+def _duration(text: str) -> int | None:
+    """`90m`, `-3d`, `500ms` in milliseconds; None when it is not one."""
+    match = _DURATION.match(text.strip())
+    if match is None:
+        return None
+    return int(match.group(1)) * _UNIT_MS[match.group(2)]
 
 
 def _bounds(value: Any) -> dict[str, int]:
@@ -488,7 +503,7 @@ def _by_period(snapshot: IndexSnapshot, query: tantivy.Query, plan: _Plan) -> di
     assert plan.mapping is not None and plan.request is not None
     searcher = snapshot.searcher
     path = plan.mapping.tantivy_name
-    options = plan.request["date_histogram"]
+    options = plan.request["histogram"]
     span = _run(searcher, query, {"lo": {"min": {"field": path}}, "hi": {"max": {"field": path}}})
     low, high = span["lo"].get("value"), span["hi"].get("value")
     extended = options.get("extended_bounds", {})

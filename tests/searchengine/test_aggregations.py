@@ -195,6 +195,14 @@ def test_date_histogram_fixed_and_calendar_day(events: IndexSnapshot) -> None:
     assert buckets[-1]["key_as_string"] == "2026-04-01T00:00:00.000Z"
 
 
+def test_date_histogram_offset(events: IndexSnapshot) -> None:
+    spec = {"h": {"date_histogram": {"field": "at", "fixed_interval": "12h", "offset": "+6h",
+                                     "min_doc_count": 1}}}  # fmt: skip
+    first = aggs(events, spec)["h"]["buckets"][0]
+    assert first == {"key_as_string": "2026-01-05T06:00:00.000Z", "key": 1767592800000,
+                     "doc_count": 2}  # fmt: skip
+
+
 def test_date_histogram_weeks_start_on_monday(events: IndexSnapshot) -> None:
     weeks = aggs(
         events,
