@@ -32,7 +32,7 @@ from typing import Any, Final
 import orjson
 import tantivy
 
-from app.searchengine.analysis import KEYWORD_TOKENIZER, TEXT_TOKENIZER
+from app.searchengine.analysis import KEYWORD_TOKENIZER, TEXT_TOKENIZER, analyze
 from app.searchengine.errors import SearchError, bad_request, mapper_parsing, unsupported
 
 ID_FIELD: Final = "_id"
@@ -58,6 +58,8 @@ INTEGER_RANGES: Final[Mapping[str, tuple[int, int]]] = MappingProxyType(
         "long": (-(2**63), 2**63 - 1),
     }
 )
+POSITION_INCREMENT_GAP: Final = 100
+"""Positions between the elements of an array of texts (OpenSearch's default)."""
 DEFAULT_IGNORE_ABOVE: Final = 256
 """Dynamic mapping gives a string `text` plus a `keyword` multi-field up to 256 characters."""
 
@@ -308,12 +310,18 @@ class IndexMapping:
         document.add_bytes(SOURCE_FIELD, raw if raw is not None else orjson.dumps(source))
         document.add_integer(VERSION_FIELD, meta.version)
         document.add_integer(SEQ_NO_FIELD, meta.seq_no)
+        values: dict[str, list[Any]] = {}
         for path, value in _leaves(source, ""):
-            mapping = self.fields.get(path)
-            if mapping is None or value is None:
-                continue
+            if value is not None and path in self.fields:
+                values.setdefault(path, []).append(value)
+        for path, found in values.items():
+            mapping = self.fields[path]
             for target in (mapping, *(self.fields[sub] for sub in mapping.subfields)):
-                _add_value(document, target, value, doc_id)
+                if target.kind is FieldKind.TEXT and len(found) > 1:
+                    _add_text_values(document, target, found, doc_id)
+                    continue
+                for value in found:
+                    _add_value(document, target, value, doc_id)
         return document
 
 
@@ -426,6 +434,32 @@ def _add_value(document: tantivy.Document, mapping: FieldMapping, value: Any, do
             if abs(millis) < HISTOGRAM_DATE_LIMIT_MS:  # tantivy dates are i64 nanoseconds
                 moment = EPOCH + timedelta(milliseconds=millis)
                 document.add_date(name + DATE_HISTOGRAM_SUFFIX, moment)
+
+
+def _add_text_values(
+    document: tantivy.Document, mapping: FieldMapping, values: list[Any], doc_id: str
+) -> None:
+    """An array of texts as one pre-tokenized value: OpenSearch leaves a gap of
+    `position_increment_gap` (100) positions between array elements, so a phrase never
+    spans two of them; tantivy's own gap is one position."""
+    texts = []
+    for value in values:
+        if isinstance(value, Mapping):
+            raise _cannot_parse(mapping, value, doc_id)
+        texts.append(_as_text(value))
+    tokens = []
+    position = 0
+    offset = 0
+    for number, text in enumerate(texts):
+        if number:
+            position += POSITION_INCREMENT_GAP
+        for term in analyze(text):
+            tokens.append(tantivy.Token(term, position, offset, offset + len(term)))
+            position += 1
+        offset += len(text) + 1
+    document.add_pre_tokenized_text(
+        mapping.tantivy_name, tantivy.PreTokenizedString(" ".join(texts), tokens)
+    )
 
 
 def _as_text(value: Any) -> str:

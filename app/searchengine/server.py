@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from app.searchengine.bulk import bulk
 from app.searchengine.documents import Action, Write, parse_source
-from app.searchengine.errors import SearchError, bad_request
+from app.searchengine.errors import SearchError, bad_request, unsupported
 from app.searchengine.filter_path import filter_response, parse_filter_path
 from app.searchengine.source_filter import SourceFilter, parse_source_params
 from app.searchengine.store import Store
@@ -38,6 +38,19 @@ VERSION: Final = "2.17.0"
 MAX_CONTENT_BYTES: Final = 100 * 1024 * 1024
 """OpenSearch's `http.max_content_length` default."""
 REFRESH_TICK: Final = 0.1
+UNSUPPORTED_PARAMS: Final = frozenset({"version", "version_type", "pipeline", "if_match"})
+"""Valid OpenSearch parameters the engine does not implement (a 400 that names them)."""
+KNOWN_APIS: Final = frozenset(
+    {"_msearch", "_delete_by_query", "_update_by_query", "_settings", "_aliases", "_alias",
+     "_cat", "_reindex", "_scroll", "_analyze", "_explain", "_termvectors", "_mtermvectors",
+     "_validate", "_field_caps", "_stats", "_close", "_open", "_forcemerge", "_cache",
+     "_segments", "_recovery", "_shrink", "_split", "_clone", "_rollover", "_template",
+     "_index_template", "_component_template", "_ingest", "_nodes", "_snapshot", "_tasks",
+     "_plugins", "_opendistro", "_rank_eval", "_search_shards", "_render", "_scripts",
+     "_cluster", "_data_stream", "_pit", "_resolve", "_shard_stores", "_upgrade", "_block",
+     "_disk_usage", "_field_usage_stats", "_remotestore", "_search_pipeline", "_dangling"}
+)  # fmt: skip
+"""OpenSearch APIs outside the engine's surface: refused by name, not "no handler"."""
 COMMON_PARAMS: Final = frozenset({"pretty", "human", "error_trace", "filter_path", "format"})
 WRITE_PARAMS: Final = frozenset(
     {"refresh", "routing", "timeout", "wait_for_active_shards", "if_seq_no", "if_primary_term",
@@ -132,6 +145,8 @@ class SearchApi:
              _INDICES_PARAMS | {"timeout", "master_timeout", "cluster_manager_timeout",
                                 "write_index_only", "local"}),
             ("/{index}/_refresh", {"POST": self.refresh, "GET": self.refresh}, _INDICES_PARAMS),
+            ("/_flush", {"POST": self.refresh, "GET": self.refresh}, _FLUSH_PARAMS),
+            ("/{index}/_flush", {"POST": self.refresh, "GET": self.refresh}, _FLUSH_PARAMS),
             ("/{index}/_bulk", {"POST": self.bulk, "PUT": self.bulk}, WRITE_PARAMS),
             ("/{index}/_search", search, SEARCH_PARAMS),
             ("/{index}/_count", count, SEARCH_PARAMS),
@@ -166,6 +181,8 @@ class SearchApi:
                         "status": 405,
                     }
                 for name in params:
+                    if name in UNSUPPORTED_PARAMS and name not in route.params:
+                        raise unsupported(f"the [{name}] parameter")
                     if name not in route.params and name not in COMMON_PARAMS:
                         raise bad_request(
                             f"request [{path}] contains unrecognized parameter: [{name}]"
@@ -176,6 +193,9 @@ class SearchApi:
                 if patterns and payload is not None:
                     payload = filter_response(orjson.loads(orjson.dumps(payload)), patterns)
                 return status, payload
+            for segment in path.split("/"):
+                if segment.split("?")[0] in KNOWN_APIS:
+                    raise unsupported(f"the [{segment}] API")
             return 400, {"error": f"no handler found for uri [{path}] and method [{method}]"}
         except SearchError as error:
             return error.status, error.body()
@@ -420,6 +440,7 @@ class SearchApi:
 _INDICES_PARAMS: Final = frozenset(
     {"ignore_unavailable", "allow_no_indices", "expand_wildcards", "flat_settings"}
 )
+_FLUSH_PARAMS: Final = _INDICES_PARAMS | {"force", "wait_if_ongoing"}
 _HEALTH_PARAMS: Final = frozenset(
     {"wait_for_status", "timeout", "level", "local", "master_timeout", "cluster_manager_timeout",
      "wait_for_active_shards", "wait_for_nodes", "wait_for_events", "wait_for_no_relocating_shards",
