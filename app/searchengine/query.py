@@ -234,6 +234,35 @@ class Compiler:
             self.schema, mapping.tantivy_name, term, distance, transpositions
         )
 
+    def match_bool_prefix(self, body: Any) -> tantivy.Query:
+        """Each analyzed term a `should` term query, the last one a prefix (in any order)."""
+        path, options = _field_options(body, "match_bool_prefix", "query")
+        allowed = {"query", "operator", "minimum_should_match", "boost", "analyzer", "_name",
+                   "max_expansions"}  # fmt: skip
+        _check_options("match_bool_prefix", options, allowed)
+        mappings = self.resolve(path)
+        if not mappings:
+            return Query.empty_query()
+        mapping = mappings[0]
+        text = options.get("query")
+        if text is None:
+            raise parsing("No text specified for text query")
+        if mapping.kind is not FieldKind.TEXT:
+            return _boosted(self.term(mapping, text), options)
+        terms = analyze(_as_text(text))
+        if not terms:
+            return Query.empty_query()
+        *head, last = terms
+        self._highlight(mapping.path, head)
+        clauses = [Query.term_query(self.schema, mapping.tantivy_name, term) for term in head]
+        clauses.append(self._prefix(mapping, last))
+        if str(options.get("operator", "or")).lower() == "and":
+            query = Query.boolean_query([(Occur.Must, clause) for clause in clauses])
+        else:
+            minimum = minimum_should_match(options.get("minimum_should_match"), len(clauses), 1)
+            query = Query.boolean_query([(Occur.Should, c) for c in clauses], minimum)
+        return _boosted(query, options)
+
     def match_phrase(self, body: Any) -> tantivy.Query:
         path, options = _field_options(body, "match_phrase", "query")
         _check_options(
@@ -747,6 +776,7 @@ _HANDLERS: Final[Mapping[str, Callable[[Compiler, Any], tantivy.Query]]] = {
     "match": Compiler.match,
     "match_phrase": Compiler.match_phrase,
     "match_phrase_prefix": Compiler.match_phrase_prefix,
+    "match_bool_prefix": Compiler.match_bool_prefix,
     "multi_match": Compiler.multi_match,
     "term": Compiler.term_query,
     "terms": Compiler.terms_query,

@@ -145,6 +145,12 @@ def test_match_phrase_prefix_completes_the_last_word(events: IndexSnapshot) -> N
     assert sorted(find(events, {"match_phrase_prefix": {"title": "sea"}})) == ["4"]
 
 
+def test_match_bool_prefix_takes_words_in_any_order(events: IndexSnapshot) -> None:
+    assert find(events, {"match_bool_prefix": {"title": "brown qui"}})[0] in ("1", "5")
+    query = {"match_bool_prefix": {"title": {"query": "fox qui", "operator": "and"}}}
+    assert find(events, query) == ["1"]
+
+
 def test_multi_match_best_fields_prefers_the_boosted_field(events: IndexSnapshot) -> None:
     title = {"multi_match": {"query": "quick", "fields": ["title^5", "description"]}}
     assert find(events, title)[-1] == "2"
