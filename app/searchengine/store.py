@@ -61,6 +61,9 @@ from app.searchengine.translog import Operation, Translog
 logger = logging.getLogger("strawsync.searchengine")
 
 WRITER_HEAP: Final = 32_000_000
+TRANSLOG_FLUSH_BYTES: Final = 64 * 1024 * 1024
+"""A translog past this size is committed at once, whatever `refresh_interval` says (it
+bounds replay time and the memory that unrefreshed writes hold)."""
 TOMBSTONE_SECONDS: Final = 60.0
 """How long a deleted document's version is remembered (OpenSearch's `index.gc_deletes`)."""
 _CURRENT = "CURRENT"
@@ -153,6 +156,8 @@ class StoredIndex:
                     results.append(error)
             if self._translog is not None:
                 self._translog.append(operations)
+                if self._translog.size > TRANSLOG_FLUSH_BYTES:
+                    self.refresh()  # as OpenSearch's flush_threshold_size: bound the log
             return results
 
     def put_mapping(self, body: Any) -> None:

@@ -54,6 +54,8 @@ class Translog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[bytes] = path.open("ab")
+        self.size = self._file.tell()
+        """Bytes in the log: past a threshold the store commits even without a refresh due."""
 
     def read(self) -> list[Operation]:
         """Every complete record; a torn last line (a crash mid-append: never acknowledged)
@@ -74,11 +76,13 @@ class Translog:
         self._file.write(data)
         self._file.flush()
         os.fsync(self._file.fileno())
+        self.size += len(data)
 
     def truncate(self) -> None:
         """Forget everything: a commit now holds it."""
         self._file.truncate(0)
         self._file.flush()
+        self.size = 0
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.datasources.dynamodb.local_engine import listening_addresses
+from app.searchengine.local import LocalSearchEngine, SearchEngineFailed
 from tests.searchengine.conftest import REPO, RunningEngine, engine_command, start_engine
 from tests.support.projects import write_project
 from tests.support.server import serve
@@ -96,6 +98,60 @@ def test_the_engine_exits_when_its_standard_input_closes(tmp_path: Path) -> None
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+# -- LocalSearchEngine --------------------------------------------------------------------------
+
+
+class RecordingSource:
+    """A data source's side of the engine contract, recording what the engine told it."""
+
+    needs_local_engine = True
+
+    def __init__(self) -> None:
+        self.endpoints: list[str] = []
+        self.problems: list[str] = []
+
+    async def use_local_engine(self, endpoint: str) -> None:
+        async with httpx.AsyncClient() as client:  # the engine answers when it says so
+            assert (await client.get(endpoint + "/")).status_code == 200
+        self.endpoints.append(endpoint)
+
+    def engine_down(self, problem: str) -> None:
+        self.problems.append(problem)
+
+
+async def test_a_local_engine_serves_its_sources_and_holds_the_project(tmp_path: Path) -> None:
+    source = RecordingSource()
+    engine = LocalSearchEngine(tmp_path, [source], in_memory=False, progress=lambda _: None)
+    assert engine.needed
+    await engine.start()
+    try:
+        assert source.endpoints == [engine.endpoint]
+        assert await engine.probe()
+        assert (tmp_path / ".strawsync" / "search" / "search-engine.log").is_file()
+        second = LocalSearchEngine(tmp_path, [RecordingSource()], in_memory=False)
+        with pytest.raises(SearchEngineFailed, match="in use by another Strawsync server"):
+            await second.start()
+    finally:
+        await engine.stop()
+    assert source.problems == ["the local search engine is restarting"]
+    assert not await engine.probe()
+    await engine.stop()  # twice is fine
+
+
+async def test_a_local_engine_reports_how_it_ended(tmp_path: Path) -> None:
+    engine = LocalSearchEngine(tmp_path, [RecordingSource()], in_memory=True)
+    assert engine.lost_on_restart is not None
+    await engine.start()
+    try:
+        assert engine.pid is not None
+        os.kill(engine.pid, signal.SIGKILL)
+        ended = await engine.wait()
+        assert ended.describe() == "killed by SIGKILL"
+        assert "listening on" in ended.output_tail
+    finally:
+        await engine.stop()
 
 
 # -- supervised by strawsync serve ------------------------------------------------------------
