@@ -140,12 +140,16 @@ def event_item(index: int, run: str) -> dict[str, dict[str, str]]:
     }
 
 
-def open_project(folder: Path) -> Path:
-    """A copy of the sample without its `authentication` block."""
+def open_project(folder: Path, batch_size: int | None) -> Path:
+    """A copy of the sample without its `authentication` block; `batch_size`, when given,
+    replaces its stream mappings' `batchSize`."""
     copy_project(ROOT, folder)
     config_path = folder / CONFIG_FILE
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     config.pop("authentication", None)
+    if batch_size is not None:
+        for mapping in config.get("streams", []):
+            mapping["batchSize"] = batch_size
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return folder
 
@@ -430,10 +434,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per load")
     parser.add_argument("--concurrency", type=int, default=8, help="connections, second load")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--batch-size", type=int, help="the stream's batchSize (the sample's)")
+    parser.add_argument("--no-search", action="store_true", help="indexing and lag only")
     args = parser.parse_args(argv)
     generator = choose(args.loadgen, can_install(), None)
     with tempfile.TemporaryDirectory(prefix="strawsync-bench-search-") as folder:
-        project = open_project(Path(folder))
+        project = open_project(Path(folder), args.batch_size)
         with running(project) as server:
             engine = child(server, "app.searchengine")
             dynamodb = child(server, "DynamoDBLocal")
@@ -444,7 +450,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"  lag at rest: {rest}", flush=True)
             with httpx.Client(base_url=engine.url) as client:
                 documents = client.get(f"/{INDEX}/_count").json()["count"]
-            measured = searches(server, engine, generator, args)
+            measured = {} if args.no_search else searches(server, engine, generator, args)
     data = {
         "machine": machine.describe(),
         "loadgen": generator.describe(),
