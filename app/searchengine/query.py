@@ -25,6 +25,7 @@ from app.searchengine.analysis import analyze
 from app.searchengine.dates import resolve_date
 from app.searchengine.errors import SearchError, bad_request, parsing, unsupported
 from app.searchengine.mapping import ID_FIELD, FieldKind, FieldMapping, IndexMapping
+from app.searchengine.query_string import query_string, simple_query_string
 
 Occur = tantivy.Occur
 Query = tantivy.Query
@@ -763,6 +764,20 @@ class Compiler:
         tie = float(body.get("tie_breaker", 0.0))
         return _boosted(Query.disjunction_max_query(queries, tie), body)
 
+    def query_string(self, body: Any) -> tantivy.Query:
+        return self.compile({"bool": {"must": [query_string(body, self.expand)]}})
+
+    def simple_query_string(self, body: Any) -> tantivy.Query:
+        return self.compile({"bool": {"must": [simple_query_string(body, self.expand)]}})
+
+    def expand(self, pattern: str) -> list[str]:
+        """The searchable fields a query string's field pattern names."""
+        if "*" not in pattern:
+            return [pattern]
+        return [
+            m.path for m in self.resolve(pattern) if m.kind in (FieldKind.TEXT, FieldKind.KEYWORD)
+        ]
+
     def match_all(self, body: Any) -> tantivy.Query:
         options = body if isinstance(body, Mapping) else {}
         _check_options("match_all", options, {"boost", "_name"})
@@ -777,6 +792,8 @@ _HANDLERS: Final[Mapping[str, Callable[[Compiler, Any], tantivy.Query]]] = {
     "match_phrase": Compiler.match_phrase,
     "match_phrase_prefix": Compiler.match_phrase_prefix,
     "match_bool_prefix": Compiler.match_bool_prefix,
+    "query_string": Compiler.query_string,
+    "simple_query_string": Compiler.simple_query_string,
     "multi_match": Compiler.multi_match,
     "term": Compiler.term_query,
     "terms": Compiler.terms_query,

@@ -152,20 +152,17 @@ def count(
     snapshots: Sequence[IndexSnapshot], body: Mapping[str, Any] | None, params: Mapping[str, str]
 ) -> dict[str, Any]:
     """OpenSearch's `_count` response: how many documents the body's `query` matches."""
-    if "q" in params:
-        raise unsupported("the [q] URL parameter (query string search)")
     body = body or {}
     if not isinstance(body, Mapping):
         raise parsing("request body must be an object")
     for key in body:
         if key != "query":
             raise parsing(f"request does not support [{key}]")
+    node = _url_query(params) or body.get("query", {"match_all": {}})
     now_millis = int(time.time() * 1000)
     total = 0
     for snapshot in snapshots:
-        query = Compiler(snapshot.mapping, now_millis, snapshot.searcher).compile(
-            body.get("query", {"match_all": {}})
-        )
+        query = Compiler(snapshot.mapping, now_millis, snapshot.searcher).compile(node)
         total += _count_matches(snapshot.searcher, query)
     return {"count": total, "_shards": _shards(len(snapshots))}
 
@@ -193,15 +190,12 @@ def read_request(body: Mapping[str, Any] | None, params: Mapping[str, str]) -> S
         if name not in _SEARCH_PARAMS:
             raise bad_request(f"request [_search] contains unrecognized parameter: [{name}]")
     for name in (
-        "q",
         "typed_keys",
         "stored_fields",
         "docvalue_fields",
         "terminate_after",
         "scroll",
         "analyzer",
-        "default_operator",
-        "df",
         "suggest_field",
         "stats",
     ):
@@ -246,7 +240,7 @@ def read_request(body: Mapping[str, Any] | None, params: Mapping[str, str]) -> S
     if aggregations is not None and not isinstance(aggregations, Mapping):
         raise parsing("Expected [START_OBJECT] under [aggregations], but got a different token")
     return SearchRequest(
-        query=body.get("query", {"match_all": {}}),
+        query=_url_query(params) or body.get("query", {"match_all": {}}),
         start=start,
         size=size,
         sort=sort,
@@ -266,6 +260,19 @@ def read_request(body: Mapping[str, Any] | None, params: Mapping[str, str]) -> S
         ),
         total_as_int=_flag(params.get("rest_total_hits_as_int", False)),
     )
+
+
+def _url_query(params: Mapping[str, str]) -> dict[str, Any] | None:
+    """The `q` URL parameter (Lucene syntax, with `df` and `default_operator`) as a
+    `query_string` query; it stands in for the body's query, as in OpenSearch."""
+    if "q" not in params:
+        if "df" in params or "default_operator" in params:
+            raise bad_request("[df] and [default_operator] need a [q] parameter")
+        return None
+    options: dict[str, Any] = {"query": params["q"], "default_field": params.get("df", "*")}
+    if "default_operator" in params:
+        options["default_operator"] = params["default_operator"]
+    return {"query_string": options}
 
 
 def _token(value: Any) -> str:
