@@ -76,15 +76,18 @@ class BatchDelivery:
         self._checkpoint = checkpoint
         self._label = label
 
-    async def deliver(self, records: Sequence[Record]) -> None:
+    async def deliver(self, records: Sequence[Record], *, more: bool = False) -> None:
         """Returns once every record is delivered or given up on. A batch whose event would
-        exceed Lambda's 6 MB payload is sent in parts, in order, as Lambda cuts its batches."""
-        for part in payload_parts(records, MAX_PAYLOAD_BYTES):
-            await self._deliver(part, retries=0)
+        exceed Lambda's 6 MB payload is sent in parts, in order, as Lambda cuts its batches.
+        `more`: another batch follows at once (the target may defer work to it)."""
+        parts = payload_parts(records, MAX_PAYLOAD_BYTES)
+        for index, part in enumerate(parts):
+            await self._deliver(part, retries=0, more=more or index < len(parts) - 1)
 
-    async def _deliver(self, records: list[Record], retries: int) -> None:
+    async def _deliver(self, records: list[Record], retries: int, more: bool = False) -> None:
         while records:
-            outcome = await self.target.deliver(records)
+            # A retry is never deferred: what was delivered before it becomes visible.
+            outcome = await self.target.deliver(records, more=more and not retries)
             if outcome.ok:
                 await self._checkpoint(records[-1])
                 return

@@ -27,7 +27,7 @@ class Scripted:
         self.heal_after = heal_after
         self.calls: list[list[str]] = []
 
-    async def deliver(self, records: Sequence[Mapping[str, Any]]) -> Outcome:
+    async def deliver(self, records: Sequence[Mapping[str, Any]], *, more: bool = False) -> Outcome:
         batch = [sequence_number(r) for r in records]
         self.calls.append(batch)
         if self.heal_after and len(self.calls) > self.heal_after:

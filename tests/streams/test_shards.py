@@ -94,7 +94,7 @@ class Recording:
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
 
-    async def deliver(self, records: Sequence[Mapping[str, Any]]) -> Outcome:
+    async def deliver(self, records: Sequence[Mapping[str, Any]], *, more: bool = False) -> Outcome:
         self.batches.append([sequence_number(r) for r in records])
         return DELIVERED
 
