@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -43,6 +44,8 @@ KNOWN_QUERIES: Final = frozenset(
      "neural", "neural_sparse", "hybrid", "type", "template"}
 )  # fmt: skip
 _MAX_FUZZY_DISTANCE: Final = 2
+I64_MIN: Final = -(2**63)
+I64_MAX: Final = 2**63 - 1
 
 
 class NoMatch(Exception):
@@ -337,7 +340,7 @@ class Compiler:
         per_field: list[tuple[FieldMapping, float]] = []
         for spec in raw_fields:
             name, _, weight = str(spec).partition("^")
-            boost = float(weight) if weight else 1.0
+            boost = _float_option(weight, "boost") if weight else 1.0
             matched = self.resolve(name)
             lenient = lenient or "*" in name
             if "*" in name:
@@ -364,7 +367,7 @@ class Compiler:
         elif len(clauses) == 1:
             query = clauses[0]
         else:
-            tie = float(body.get("tie_breaker", 0.0))
+            tie = _float_option(body.get("tie_breaker", 0.0), "tie_breaker")
             query = Query.disjunction_max_query(clauses, tie)
         return _boosted(query, body)
 
@@ -520,6 +523,14 @@ class Compiler:
     ) -> tantivy.Query:
         if low is None and high is None:
             return Query.const_score_query(self.exists_field(mapping), 1.0)
+        if field_type == tantivy.FieldType.Integer:
+            # Bounds past either end of a long: nothing, or no bound at all.
+            if (low is not None and low > I64_MAX) or (high is not None and high < I64_MIN):
+                return Query.empty_query()
+            low = None if low is None or low < I64_MIN else low
+            high = None if high is None or high > I64_MAX else high
+            if low is None and high is None:
+                return Query.const_score_query(self.exists_field(mapping), 1.0)
         query = Query.range_query(
             self.schema,
             mapping.tantivy_name,
@@ -752,7 +763,8 @@ class Compiler:
         if not isinstance(body, Mapping) or "filter" not in body:
             raise parsing("[constant_score] requires a 'filter' element")
         _check_options("constant_score", body, {"filter", "boost", "_name"})
-        return Query.const_score_query(self.compile(body["filter"]), float(body.get("boost", 1.0)))
+        boost = _float_option(body.get("boost", 1.0), "boost")
+        return Query.const_score_query(self.compile(body["filter"]), boost)
 
     def dis_max(self, body: Any) -> tantivy.Query:
         if not isinstance(body, Mapping) or not isinstance(body.get("queries"), list):
@@ -761,7 +773,7 @@ class Compiler:
         queries = [self.compile(node) for node in body["queries"]]
         if not queries:
             raise parsing("[dis_max] requires 'queries' field with at least one clause")
-        tie = float(body.get("tie_breaker", 0.0))
+        tie = _float_option(body.get("tie_breaker", 0.0), "tie_breaker")
         return _boosted(Query.disjunction_max_query(queries, tie), body)
 
     def query_string(self, body: Any) -> tantivy.Query:
@@ -831,6 +843,12 @@ def term_value(mapping: FieldMapping, value: Any, now_millis: int) -> Any:
             return _as_text(value)
         case FieldKind.LONG:
             number = _number(mapping, value)
+            if not math.isfinite(number) or not I64_MIN <= number <= I64_MAX:
+                raise SearchError(
+                    400,
+                    "query_shard_exception",
+                    f"failed to create query: Value [{value}] is out of range for a long",
+                )
             if number != int(number):
                 raise NoMatch
             return int(number)
@@ -861,7 +879,12 @@ def _number(mapping: FieldMapping, value: Any) -> float:
 
 
 def _long_bound(number: float, lower: bool, inclusive: bool) -> int:
-    """An inclusive integer bound equivalent to a (possibly fractional, exclusive) one."""
+    """An inclusive integer bound equivalent to a (possibly fractional, exclusive) one;
+    infinities become bounds past either end of a long."""
+    if math.isnan(number):
+        raise _number_error(number)
+    if math.isinf(number):
+        return I64_MAX + 1 if number > 0 else I64_MIN - 1
     if lower:
         ceiling = math.ceil(number)
         return ceiling + 1 if ceiling == number and not inclusive else ceiling
@@ -919,14 +942,21 @@ def _check_options(
 
 
 def _boosted(query: tantivy.Query, options: Mapping[str, Any]) -> tantivy.Query:
-    boost = options.get("boost", 1.0)
-    if isinstance(boost, bool) or not isinstance(boost, int | float | str):
-        raise parsing("[boost] must be a number")
-    try:
-        value = float(boost)
-    except ValueError:
-        raise parsing("[boost] must be a number") from None
+    value = _float_option(options.get("boost", 1.0), "boost")
     return query if value == 1.0 else Query.boost_query(query, value)
+
+
+def _float_option(value: Any, name: str) -> float:
+    """A finite number given as a number or numeric text (`boost`, `tie_breaker`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise parsing(f"[{name}] must be a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise parsing(f"[{name}] must be a number") from None
+    if not math.isfinite(number):
+        raise parsing(f"[{name}] must be a finite number")
+    return number
 
 
 def _zero_terms(options: Mapping[str, Any]) -> tantivy.Query:
@@ -1025,7 +1055,9 @@ def _prefix_matcher(start: str) -> Callable[[str], bool]:
 
 def _regex_matcher(pattern: str) -> Callable[[str], bool]:
     try:
-        compiled = re.compile(pattern)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compiled = re.compile(pattern)
     except re.error:
         return lambda term: False
     return lambda term: compiled.fullmatch(term) is not None
