@@ -355,7 +355,7 @@ def test_unknown_query_is_a_parsing_exception(events: IndexSnapshot) -> None:
 @pytest.mark.parametrize(
     "query",
     [
-        {"query_string": {"query": "quick"}},
+        {"boosting": {"positive": {"match_all": {}}, "negative": {"match_all": {}}}},
         {"nested": {"path": "x", "query": {"match_all": {}}}},
         {"script": {"script": "true"}},
         {"geo_distance": {"distance": "1km", "location": [0, 0]}},
