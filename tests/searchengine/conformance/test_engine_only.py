@@ -132,13 +132,6 @@ def test_other_apis(opensearch: OpenSearch, articles: str, api: Any, feature: st
     refused(lambda: api(opensearch, articles), feature)
 
 
-def test_a_uri_search(opensearch: OpenSearch, articles: str) -> None:
-    with pytest.raises(RequestError) as raised:
-        opensearch.search(index=articles, q="title:fox")
-    assert raised.value.status_code == 400
-    assert info(raised.value)["error"]["type"] == UNSUPPORTED
-
-
 def test_the_reason_points_to_a_cluster(opensearch: OpenSearch, articles: str) -> None:
     body = {"size": 0, "aggs": {"p": {"percentiles": {"field": "price"}}}}
     with pytest.raises(RequestError) as raised:

@@ -221,6 +221,24 @@ class TestTermLevel:
         assert answer["hits"]["total"] == {"value": 6, "relation": "eq"}
 
 
+class TestQueryString:
+    def test_the_q_url_parameter(self, opensearch: OpenSearch, articles: str) -> None:
+        answer = opensearch.search(index=articles, q="title:fox")
+        assert set(hit_ids(answer)) == {"1", "6"}
+
+    def test_query_string_with_fields_and_operators(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        query = {"query_string": {"query": "title:fox AND tags:animal"}}
+        assert search_ids(opensearch, articles, query) == {"1"}
+        query = {"query_string": {"query": "bread OR sleep", "default_field": "title"}}
+        assert search_ids(opensearch, articles, query) == {"2", "3"}
+
+    def test_simple_query_string(self, opensearch: OpenSearch, articles: str) -> None:
+        query = {"simple_query_string": {"query": "bread | lazy", "fields": ["title"]}}
+        assert search_ids(opensearch, articles, query) == {"2", "3"}
+
+
 class TestBool:
     def test_must_filter_and_must_not(self, opensearch: OpenSearch, articles: str) -> None:
         query = {
