@@ -112,6 +112,7 @@ class StoredIndex:
         self._live: dict[str, _Live] = {}
         self._dirty = False
         self._closed = False
+        self._replaying = False
         self._last_refresh = time.monotonic()
         self._seq_no = -1
         self._translog: Translog | None = None
@@ -177,7 +178,7 @@ class StoredIndex:
             self._searcher = self._index.searcher()
             if self._folder is not None:
                 _write_json(self._folder / _STATE, {"seq_no": self._seq_no})
-            if self._translog is not None:
+            if self._translog is not None and not self._replaying:
                 self._translog.truncate()
             now = time.monotonic()
             self._live = {
@@ -384,27 +385,32 @@ class StoredIndex:
     def _replay(self) -> None:
         assert self._translog is not None
         operations = self._translog.read()
+        self._replaying = True  # a rebuild on the way must not empty the log before the end
         for operation in operations:
             self._seq_no = max(self._seq_no, operation.seq_no)
             self._writer.delete_documents_by_term(ID_FIELD, operation.doc_id)
             if operation.source is not None:
                 source = orjson.loads(operation.source)
-                mapping = self._mapping.extended_for(source, operation.doc_id)
-                if mapping is not self._mapping:
-                    self._rebuild(mapping)
-                    self._writer.delete_documents_by_term(ID_FIELD, operation.doc_id)
+                with contextlib.suppress(SearchError):  # it was accepted: never refuse it now
+                    mapping = self._mapping.extended_for(source, operation.doc_id)
+                    if mapping is not self._mapping:
+                        self._rebuild(mapping)
+                        self._writer.delete_documents_by_term(ID_FIELD, operation.doc_id)
                 meta = DocumentMeta(operation.version, operation.seq_no)
-                self._writer.add_document(
-                    self._mapping.document(operation.doc_id, source, meta, operation.source)
+                stored = _Stored(
+                    operation.doc_id, operation.source, operation.version, operation.seq_no
                 )
+                self._writer.add_document(_converted(stored, source, meta, (self._mapping,)))
             self._live[operation.doc_id] = _Live(
                 operation.version, operation.seq_no, operation.source, time.monotonic()
             )
             self._dirty = True
+        self._replaying = False
         if operations:
             logger.info(
                 "index [%s]: replayed %d writes from its translog", self.name, len(operations)
             )
+            self._dirty = True
             self.refresh()
 
     def _tantivy_dir(self, generation: int) -> Path | None:

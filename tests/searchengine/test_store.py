@@ -336,6 +336,27 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
         assert hits(es, "crash", {"term": {"fresh": False}}) == ["after"]
 
 
+def test_a_translog_is_replayed_whole_and_a_torn_line_dropped(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with start_engine(tmp_path / "run", data) as engine, engine.client() as es:
+        es.put("/log/_doc/1", json={"a": 1})
+        assert engine.terminate() == 0
+    translog = data / "indexes" / "log" / "translog"
+    assert translog.read_bytes() == b""
+    records = [  # as a crash leaves them: acknowledged, never committed; one torn
+        {"id": "2", "v": 1, "s": 1, "src": '{"a": 2, "fresh": "new field"}'},
+        {"id": "1", "v": 2, "s": 2, "src": '{"a": 10}'},
+        {"id": "3", "v": 1, "s": 3, "src": '{"more": true}'},
+    ]
+    translog.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in records) + b'{"id": "4"')
+    with start_engine(tmp_path / "run", data) as engine, engine.client() as es:
+        assert hits(es, "log") == ["1", "2", "3"]
+        assert hits(es, "log", {"match": {"fresh": "new"}}) == ["2"]
+        assert es.get("/log/_doc/1").json()["_version"] == 2
+        assert es.put("/log/_doc/5", json={}).json()["_seq_no"] == 4
+        assert "replayed 3 writes" in engine.log()
+
+
 def test_in_memory_starts_empty(tmp_path: Path) -> None:
     with start_engine(tmp_path / "run") as engine, engine.client() as es:
         es.put("/temp/_doc/1", json={"a": 1})
