@@ -6,12 +6,13 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.searchengine.conftest import start_engine
+from tests.searchengine.conftest import RunningEngine, start_engine
 
 _names = itertools.count()
 
@@ -139,6 +140,28 @@ def test_default_refresh_interval_refreshes_by_itself(es: httpx.Client, index: s
     while hits(es, index) != ["1"] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert hits(es, index) == ["1"]
+
+
+def test_concurrent_writes_to_one_index_are_serialized(search_engine: RunningEngine) -> None:
+    index = f"store-{next(_names)}"
+
+    def bump(worker: int) -> list[int]:
+        with search_engine.client() as client:
+            return [
+                client.post(
+                    f"/{index}/_update/shared",
+                    json={"doc": {f"w{worker}": n}, "doc_as_upsert": True},
+                ).json()["_version"]
+                for n in range(25)
+            ]
+
+    with ThreadPoolExecutor(8) as pool:
+        versions = [v for batch in pool.map(bump, range(8)) for v in batch]
+    assert sorted(versions) == list(range(1, 201))  # each update saw the one before
+    with search_engine.client() as client:
+        final = client.get(f"/{index}/_doc/shared").json()
+    assert final["_version"] == 200
+    assert final["_source"] == {f"w{worker}": 24 for worker in range(8)}
 
 
 def test_create_conflicts_when_the_document_exists(es: httpx.Client, index: str) -> None:
