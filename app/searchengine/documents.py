@@ -73,7 +73,7 @@ def check_id(doc_id: str) -> None:
 def parse_source(raw: bytes) -> Mapping[str, Any]:
     """A document body: a JSON object, else a `mapper_parsing_exception` as OpenSearch."""
     if not raw.strip():
-        raise parsing("request body is required")
+        raise SearchError(400, "parse_exception", "request body is required")
     try:
         source = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
