@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from opensearchpy import OpenSearch
 
 from tests.searchengine.conformance.support import Loader, hit_ids
@@ -32,3 +33,30 @@ def test_sorting_across_two_indexes(opensearch: OpenSearch, make_index: Loader) 
     second = make_index({"c": {"n": 2}}, {"properties": {"n": {"type": "long"}}})
     answer = opensearch.search(index=f"{first},{second}", body={"sort": [{"n": "asc"}]})
     assert hit_ids(answer) == ["b", "c", "a"]
+
+
+def test_a_few_thousand_documents(opensearch: OpenSearch, index_name: str) -> None:
+    """Paging, counting and aggregating past the sizes of the small corpora."""
+    opensearch.indices.create(
+        index=index_name,
+        body={"mappings": {"properties": {"n": {"type": "long"}, "even": {"type": "boolean"}}}},
+    )
+    lines: list[object] = []
+    for n in range(3000):
+        lines += [{"index": {"_index": index_name, "_id": str(n)}}, {"n": n, "even": n % 2 == 0}]
+    assert opensearch.bulk(body=lines, refresh=True)["errors"] is False
+    assert opensearch.count(index=index_name)["count"] == 3000
+    page = opensearch.search(
+        index=index_name, body={"sort": [{"n": "asc"}], "from": 2000, "size": 5}
+    )
+    assert [hit["_source"]["n"] for hit in page["hits"]["hits"]] == [2000, 2001, 2002, 2003, 2004]
+    assert page["hits"]["total"] == {"value": 3000, "relation": "eq"}
+    body = {
+        "size": 0,
+        "query": {"term": {"even": True}},
+        "aggs": {"avg": {"avg": {"field": "n"}}, "card": {"cardinality": {"field": "n"}}},
+    }
+    answer = opensearch.search(index=index_name, body=body)
+    assert answer["hits"]["total"]["value"] == 1500
+    assert answer["aggregations"]["avg"]["value"] == 1499.0
+    assert answer["aggregations"]["card"]["value"] == pytest.approx(1500, rel=0.01)

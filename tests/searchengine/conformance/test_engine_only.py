@@ -81,6 +81,16 @@ def test_a_custom_analyzer(opensearch: OpenSearch, index_name: str) -> None:
     refused(lambda: opensearch.indices.create(index=index_name, body=body), "english")
 
 
+def test_index_aliases(opensearch: OpenSearch, index_name: str) -> None:
+    body = {"aliases": {f"{index_name}-alias": {}}}
+    refused(lambda: opensearch.indices.create(index=index_name, body=body), "alias")
+
+
+def test_custom_analysis_settings(opensearch: OpenSearch, index_name: str) -> None:
+    body = {"settings": {"analysis": {"analyzer": {"mine": {"type": "standard"}}}}}
+    refused(lambda: opensearch.indices.create(index=index_name, body=body), "analysis")
+
+
 def test_a_percentiles_aggregation(opensearch: OpenSearch, articles: str) -> None:
     body = {"size": 0, "aggs": {"p": {"percentiles": {"field": "price"}}}}
     refused(lambda: opensearch.search(index=articles, body=body), "percentiles")

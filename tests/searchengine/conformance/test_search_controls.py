@@ -376,3 +376,18 @@ class TestHighlight:
         assert answer["hits"]["hits"][0]["highlight"] == {
             "body": ["Wild foxes hunt at <em>night</em>, the fox is quick"]
         }
+
+    def test_only_matching_values_of_an_array_are_highlighted(
+        self, opensearch: OpenSearch, make_index: Loader
+    ) -> None:
+        index = make_index(
+            {"1": {"lines": ["the very end", "start again", "end of story"]}},
+            {"properties": {"lines": {"type": "text"}}},
+        )
+        answer = search(
+            opensearch, index, query={"match": {"lines": "end"}},
+            highlight={"fields": {"lines": {}}},
+        )  # fmt: skip
+        assert answer["hits"]["hits"][0]["highlight"] == {
+            "lines": ["the very <em>end</em>", "<em>end</em> of story"]
+        }
