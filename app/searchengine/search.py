@@ -8,6 +8,8 @@ Several indexes are searched one by one and their hits merged.
 
 from __future__ import annotations
 
+import math
+import struct
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -120,7 +122,7 @@ def search(
     hits = [_hit(compiled[c.index], c, request, scored) for c in page]
     max_score: float | None = None
     if scored and candidates:
-        max_score = max(c.score for c in candidates)
+        max_score = shortest_float32(max(c.score for c in candidates))
     hits_body: dict[str, Any] = {}
     if request.track_total_hits is not None:
         limit = request.track_total_hits
@@ -374,7 +376,7 @@ def _hit(
     if request.seq_no_primary_term:
         hit["_seq_no"] = stored.seq_no
         hit["_primary_term"] = 1
-    hit["_score"] = candidate.score if scored else None
+    hit["_score"] = shortest_float32(candidate.score) if scored else None
     source: Any = None
     if request.source.enabled or request.highlight is not None:
         source = orjson.loads(stored.source_bytes)
@@ -387,10 +389,23 @@ def _hit(
     if request.sort:
         keys = request.sort
         hit["sort"] = [
-            shown(key, item.source.kinds[i], value) if not key.is_score else value
+            shown(key, item.source.kinds[i], value) if not key.is_score else shortest_float32(value)
             for i, (key, value) in enumerate(zip(keys, candidate.values, strict=False))
         ]
     return hit
+
+
+def shortest_float32(value: float) -> float:
+    """A score as OpenSearch prints it: the shortest decimal that reads back as the same
+    32-bit float (tantivy, like Lucene, scores in float32: 0.2876821, not 0.28768211603)."""
+    if not math.isfinite(value):
+        return value
+    single = float(struct.unpack("f", struct.pack("f", value))[0])
+    for digits in range(1, 10):
+        candidate = float(f"{single:.{digits}g}")
+        if struct.unpack("f", struct.pack("f", candidate))[0] == single:
+            return candidate
+    return single
 
 
 def _shards(indexes: int) -> dict[str, int]:

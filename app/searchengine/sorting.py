@@ -11,6 +11,7 @@ descending for numbers and dates, null for strings) and that sentinel round-trip
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -181,7 +182,11 @@ def convert(kind: FieldKind | None, value: Any) -> Any:
 def after_value(key: SortKey, kind: FieldKind | None, value: Any) -> Any:
     """A `search_after` value as a sort value: the missing sentinel reads back as missing."""
     if key.is_score:
-        return float(value)
+        # Scores are float32 shown in their shortest form: compare as the same float32.
+        try:
+            return float(struct.unpack("f", struct.pack("f", float(value)))[0])
+        except (TypeError, ValueError, OverflowError):
+            raise parsing(f"Failed to parse search_after value [{value}] for [_score]") from None
     if key.is_doc:
         return int(value)
     sentinel = shown(key, kind, MISSING)

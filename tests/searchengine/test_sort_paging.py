@@ -161,6 +161,23 @@ def test_search_after_pages_through_everything(people: IndexSnapshot) -> None:
     assert seen == ["b", "c", "a", "d", "e"]
 
 
+def test_search_after_on_scores_neither_skips_nor_repeats(people: IndexSnapshot) -> None:
+    query = {"bool": {"should": [{"match": {"name": "ada"}}, {"match_all": {"boost": 0.3}}]}}
+    sort = [{"_score": "desc"}, {"city": "asc"}]
+    seen: list[str] = []
+    after = None
+    while True:
+        body: dict[str, Any] = {"query": query, "sort": sort, "size": 2}
+        if after is not None:
+            body["search_after"] = after
+        hits = run(people, body)["hits"]["hits"]
+        if not hits:
+            break
+        seen.extend(hit["_id"] for hit in hits)
+        after = hits[-1]["sort"]
+    assert seen[0] == "a" and sorted(seen) == ["a", "b", "c", "d", "e"]
+
+
 def test_search_after_needs_matching_sort(people: IndexSnapshot) -> None:
     with pytest.raises(SearchError):
         run(people, {"sort": ["rank"], "search_after": [1, 2]})
