@@ -9,12 +9,14 @@ index again from the stored `_source` of every document: `IndexMapping` is immut
 
 Types the engine implements: `text`, `keyword`, the integer family (`long`, `integer`,
 `short`, `byte`), the floating family (`double`, `float`, `half_float`), `date` and
-`boolean`, plus `object` for nesting. Any other type is refused with a 400 that names it.
+`boolean`, plus `object` for nesting. Another OpenSearch type is refused as unsupported with
+a 400 that names it; a name OpenSearch does not know is its `mapper_parsing_exception`.
 
-A `date` is kept in two tantivy fields: `path` holds epoch milliseconds (an i64: exact sort,
-`range`, `min`/`max`), and `path@date` a tantivy date (second precision) that
-`date_histogram` needs. Every document also gets the engine's own fields: `_id` (raw,
-fast), `_source` (the JSON as sent), `_version` and `_seq_no`.
+A `date` is kept as epoch milliseconds in an i64 field (exact sort, `range`, `min`/`max`,
+and `date_histogram` through tantivy's `histogram`; any year, as OpenSearch). Every document
+also gets the engine's own fields: `_id` (raw, fast), `_source` (the JSON as sent),
+`_version` and `_seq_no`. An array of texts keeps OpenSearch's 100-position gap between
+its elements, so a phrase never spans two of them.
 """
 
 from __future__ import annotations
@@ -44,12 +46,8 @@ METADATA_FIELDS: Final = frozenset(
     {"_id", "_source", "_version", "_seq_no", "_primary_term", "_index", "_routing",
      "_ignored", "_field_names", "_data_stream_timestamp", "_size"}
 )  # fmt: skip
-DATE_HISTOGRAM_SUFFIX: Final = "@date"
 MAX_TERM_BYTES: Final = 32766
 """Lucene's limit for one term, which OpenSearch enforces on `keyword` values."""
-HISTOGRAM_DATE_LIMIT_MS: Final = 9_223_372_036_854
-"""tantivy dates are i64 nanoseconds (years 1677-2262): outside, a date keeps its epoch
-milliseconds (search, sort, range, min/max) but not its `@date` companion."""
 INTEGER_RANGES: Final[Mapping[str, tuple[int, int]]] = MappingProxyType(
     {
         "byte": (-(2**7), 2**7 - 1),
@@ -125,11 +123,6 @@ class FieldMapping:
     def tantivy_name(self) -> str:
         """The tantivy field holding the values (epoch milliseconds for a date)."""
         return self.path
-
-    @property
-    def histogram_name(self) -> str | None:
-        """The tantivy date field `date_histogram` reads, for a date; else None."""
-        return self.path + DATE_HISTOGRAM_SUFFIX if self.kind is FieldKind.DATE else None
 
     @property
     def sortable(self) -> bool:
@@ -295,7 +288,6 @@ class IndexMapping:
                     builder.add_boolean_field(name, indexed=True, fast=True)
                 case FieldKind.DATE:
                     builder.add_integer_field(name, indexed=True, fast=True)
-                    builder.add_date_field(name + DATE_HISTOGRAM_SUFFIX, indexed=True, fast=True)
         return builder.build()
 
     def document(
@@ -431,9 +423,6 @@ def _add_value(document: tantivy.Document, mapping: FieldMapping, value: Any, do
             if millis is None:
                 raise _cannot_parse(mapping, value, doc_id)
             document.add_integer(name, millis)
-            if abs(millis) < HISTOGRAM_DATE_LIMIT_MS:  # tantivy dates are i64 nanoseconds
-                moment = EPOCH + timedelta(milliseconds=millis)
-                document.add_date(name + DATE_HISTOGRAM_SUFFIX, moment)
 
 
 def _add_text_values(

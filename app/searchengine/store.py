@@ -35,6 +35,7 @@ from typing import Any, Final
 import orjson
 import tantivy
 
+from app.searchengine.analysis import register_analyzers
 from app.searchengine.documents import (
     Write,
     WriteResult,
@@ -578,6 +579,7 @@ def _open_tantivy(
     mapping: IndexMapping, path: Path | None
 ) -> tuple[tantivy.Index, tantivy.IndexWriter]:
     index = tantivy.Index(mapping.schema, path=None if path is None else str(path), reuse=True)
+    register_analyzers(index)
     return index, index.writer(WRITER_HEAP, 1)
 
 
