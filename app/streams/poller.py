@@ -255,6 +255,8 @@ class StreamPoller:
                 if iterator is not None and page.records:
                     ahead = asyncio.create_task(self._page(client, arn, shard_id, iterator, after))
                 for start in range(0, ready, batch_size):
+                    if self._stopping.is_set():
+                        return  # the rest is read again after the position on the next start
                     end = min(start + batch_size, ready)
                     await delivery.deliver(pending[start:end], more=end < ready)
                 pending = pending[ready:]
