@@ -137,9 +137,6 @@ class StoredIndex:
         with self._lock:
             return self._current(doc_id)
 
-    def count(self) -> int:
-        return int(self.snapshot().searcher.num_docs)
-
     # -- writing ------------------------------------------------------------------------------
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult | SearchError]:
@@ -537,11 +534,6 @@ class Store:
             indexes = list(self._indexes.values())
         for index in indexes:
             index.close()
-
-    def iter_indexes(self) -> Iterator[StoredIndex]:
-        with self._lock:
-            indexes = list(self._indexes.values())
-        yield from indexes
 
     # -- disk -----------------------------------------------------------------------------------
 
