@@ -3,10 +3,11 @@
 As Lambda's poller does: the stream is the table's latest (`DescribeTable`'s
 `LatestStreamArn`), its shards come from `DescribeStream`, a child shard is read only once its
 parent is finished (read to its end after it closed), and each shard is polled about four
-times a second while it has nothing new (at once again while it does). Records are batched up
-to `batchSize`, waiting up to `maximumBatchingWindowInSeconds` for more, and a shard's next
-batch is read only after its previous one is done with, so a shard's records are delivered in
-order. Shards are read side by side.
+times a second while it has nothing new (at once again while it does). Records are read in
+pages of up to 1000 and batched up to `batchSize`, waiting up to
+`maximumBatchingWindowInSeconds` for more; a shard's batches are delivered one after another
+(the next page is read meanwhile), so its records arrive in order. Shards are read side by
+side.
 
 The position survives restarts (`app.streams.checkpoint`): a shard resumes after the last
 record done with (`AFTER_SEQUENCE_NUMBER`); a shard never read starts at `startingPosition`.
