@@ -21,11 +21,10 @@ import tantivy
 
 STANDARD_TOKENIZER: Final = "standard"
 """The name `register_analyzers` gives the standard analyzer in an index."""
-TEXT_TOKENIZER = "default"
+TEXT_TOKENIZER: Final = STANDARD_TOKENIZER
 """The tantivy tokenizer of `text` fields."""
-KEYWORD_TOKENIZER = "raw"
+KEYWORD_TOKENIZER: Final = "raw"
 """`keyword` fields index the whole value as one term, unchanged."""
-MAX_TOKEN_BYTES = 40
 
 _WORD_CHARACTER: Final = r"[\p{L}\p{M}\p{N}_--\p{Han}--\p{Hiragana}]"
 STANDARD_PATTERN: Final = (
@@ -42,20 +41,6 @@ def standard_analyzer() -> tantivy.TextAnalyzer:
     return tantivy.TextAnalyzerBuilder(tokenizer).filter(tantivy.Filter.lowercase()).build()
 
 
-@cache
-def _default_analyzer() -> tantivy.TextAnalyzer:
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES))
-        .filter(tantivy.Filter.lowercase())
-        .build()
-    )
-
-
-def _analyzer() -> tantivy.TextAnalyzer:
-    return standard_analyzer() if TEXT_TOKENIZER == STANDARD_TOKENIZER else _default_analyzer()
-
-
 def register_analyzers(index: tantivy.Index) -> None:
     """Makes the engine's analyzers known to `index` (before it is written or searched)."""
     index.register_tokenizer(STANDARD_TOKENIZER, standard_analyzer())
@@ -63,12 +48,12 @@ def register_analyzers(index: tantivy.Index) -> None:
 
 def analyze(text: str) -> list[str]:
     """The terms a `text` field indexes for `text`, in order (duplicates kept)."""
-    return list(_analyzer().analyze(text))
+    return list(standard_analyzer().analyze(text))
 
 
 def token_spans(text: str) -> list[tuple[int, int, str]]:
     """`(start, end, term)` for each term of `text`, as character offsets into it."""
     return [
         (token.char_offset_from, token.char_offset_to, token.text)
-        for token in _analyzer().pre_tokenize(text).tokens
+        for token in standard_analyzer().pre_tokenize(text).tokens
     ]
