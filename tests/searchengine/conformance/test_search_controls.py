@@ -180,6 +180,25 @@ class TestSearchAfter:
             after = answer["hits"]["hits"][-1]["sort"]
         assert pages == [["1", "6"], ["2", "3"], ["4", "5"], []]
 
+    def test_pages_by_score_then_a_tiebreaker(self, opensearch: OpenSearch, articles: str) -> None:
+        """AppSync's @searchable shape: `_score` then a unique key, one hit per page."""
+        query = {"match": {"body": "quick fox dog"}}
+        sort = [{"_score": {"order": "desc"}}, {"sku": {"order": "asc"}}]
+        everything = hit_ids(search(opensearch, articles, query=query, sort=sort))
+        pages: list[str] = []
+        after: list[Any] | None = None
+        while True:
+            body: dict[str, Any] = {"query": query, "sort": sort, "size": 1}
+            if after is not None:
+                body["search_after"] = after
+            hits = search(opensearch, articles, **body)["hits"]["hits"]
+            if not hits:
+                break
+            pages.append(hits[0]["_id"])
+            after = hits[0]["sort"]
+        assert pages == everything
+        assert set(everything) == {"1", "2", "4", "5", "6"}
+
     def test_search_after_with_a_query_keeps_the_total(
         self, opensearch: OpenSearch, articles: str
     ) -> None:
