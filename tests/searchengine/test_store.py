@@ -164,6 +164,36 @@ def test_concurrent_writes_to_one_index_are_serialized(search_engine: RunningEng
     assert final["_source"] == {f"w{worker}": 24 for worker in range(8)}
 
 
+def test_a_mapping_rebuild_never_loses_a_concurrent_write(search_engine: RunningEngine) -> None:
+    index = f"store-{next(_names)}"
+
+    def write(worker: int) -> None:
+        with search_engine.client() as client:
+            for n in range(40):  # every tenth brings a new field: a rebuild, under the writes
+                extra = {f"f{worker}_{n}": n} if n % 10 == 0 else {}
+                response = client.put(f"/{index}/_doc/{worker}-{n}", json={"n": n, **extra})
+                assert response.status_code == 201, response.text
+
+    def remap(round_: int) -> None:
+        with search_engine.client() as client:
+            body = {"properties": {f"declared{round_}": {"type": "keyword"}}}
+            assert client.put(f"/{index}/_mapping", json=body).status_code == 200
+
+    with search_engine.client() as client:
+        client.put(f"/{index}")
+    with ThreadPoolExecutor(6) as pool:
+        futures = [pool.submit(write, worker) for worker in range(4)]
+        futures += [pool.submit(remap, round_) for round_ in range(4)]
+        for future in futures:
+            future.result()
+    with search_engine.client() as client:
+        client.post(f"/{index}/_refresh")
+        assert client.get(f"/{index}/_count").json()["count"] == 160
+        mapping = client.get(f"/{index}/_mapping").json()[index]["mappings"]["properties"]
+    assert {f"declared{round_}" for round_ in range(4)} <= set(mapping)
+    assert {f"f{worker}_{n}" for worker in range(4) for n in (0, 10, 20, 30)} <= set(mapping)
+
+
 def test_create_conflicts_when_the_document_exists(es: httpx.Client, index: str) -> None:
     assert es.put(f"/{index}/_create/1", json={"a": 1}).status_code == 201
     conflict = es.put(f"/{index}/_create/1", json={"a": 2})
