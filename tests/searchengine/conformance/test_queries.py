@@ -143,6 +143,12 @@ class TestTermLevel:
         query = {"range": {"published": {"gte": 1706745600000}}}
         assert search_ids(opensearch, articles, query) == {"4", "5"}
 
+    def test_range_on_booleans(self, opensearch: OpenSearch, articles: str) -> None:
+        assert search_ids(opensearch, articles, {"range": {"active": {"gte": True}}}) == {
+            "1", "3", "4", "6"
+        }  # fmt: skip
+        assert search_ids(opensearch, articles, {"range": {"active": {"lt": True}}}) == {"2", "5"}
+
     def test_range_on_a_keyword_is_lexicographic(
         self, opensearch: OpenSearch, articles: str
     ) -> None:

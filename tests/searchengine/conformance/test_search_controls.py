@@ -209,6 +209,14 @@ class TestSearchAfter:
         assert hit_ids(answer) == ["6", "1", "3"]
         assert answer["hits"]["total"]["value"] == 5
 
+    def test_a_search_after_value_out_of_range_is_a_400(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        for sort in ("price", "published"):
+            with pytest.raises(RequestError) as raised:
+                search(opensearch, articles, sort=[sort], search_after=[2**63])
+            assert raised.value.status_code == 400, sort
+
     def test_search_after_needs_as_many_values_as_sort_keys(
         self, opensearch: OpenSearch, articles: str
     ) -> None:
