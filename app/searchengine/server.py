@@ -15,6 +15,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import unquote
@@ -38,6 +39,7 @@ VERSION: Final = "2.17.0"
 MAX_CONTENT_BYTES: Final = 100 * 1024 * 1024
 """OpenSearch's `http.max_content_length` default."""
 REFRESH_TICK: Final = 0.1
+WORKER_THREADS: Final = 64
 UNSUPPORTED_PARAMS: Final = frozenset({"version", "version_type", "pipeline", "if_match"})
 """Valid OpenSearch parameters the engine does not implement (a 400 that names them)."""
 KNOWN_APIS: Final = frozenset(
@@ -520,7 +522,10 @@ def create_app(store: Store) -> Starlette:
         method = request.method
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         path = raw_path.decode("latin-1").split("?", 1)[0]
-        status, payload = await asyncio.to_thread(api.dispatch, method, path, params, body)
+        if path == "/":  # the liveness probe never queues behind busy index work
+            status, payload = api.dispatch(method, path, params, body)
+        else:
+            status, payload = await asyncio.to_thread(api.dispatch, method, path, params, body)
         logger.debug(
             "%s %s -> %d (%.1f ms)", method, path, status,
             (time.perf_counter() - started) * 1000,
@@ -530,6 +535,10 @@ def create_app(store: Store) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Requests waiting on an index's write lock hold a thread each: more than the
+        # default min(32, cores + 4), so a busy index never starves the others.
+        workers = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="searchengine")
+        asyncio.get_running_loop().set_default_executor(workers)
         ticker = asyncio.create_task(_refresh_ticker(store))
         try:
             yield
