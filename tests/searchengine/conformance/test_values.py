@@ -153,13 +153,25 @@ def test_dotted_field_names_are_object_paths(opensearch: OpenSearch, index_name:
         {"big": 2**70},  # out of range for a long
         {"x": "NaN"},  # doubles are finite
         {"x": "Infinity"},
+        {"small": 1e308},  # infinite once a float
+        {"half": 1e308},  # infinite once a half_float
+        {"at": 1e308},  # epoch milliseconds beyond a long
+        {"at": 2**63},
     ],
-    ids=["integer-overflow", "long-overflow", "nan", "infinity"],
-)
+    ids=["integer-overflow", "long-overflow", "nan", "infinity", "float-overflow",
+         "half-float-overflow", "date-1e308", "date-2**63"],
+)  # fmt: skip
 def test_out_of_range_numbers_are_refused(
     opensearch: OpenSearch, index_name: str, source: dict[str, Any]
 ) -> None:
-    mappings = {"properties": {**MAPPINGS["properties"], "big": {"type": "long"}}}
+    mappings = {
+        "properties": {
+            **MAPPINGS["properties"],
+            "big": {"type": "long"},
+            "small": {"type": "float"},
+            "half": {"type": "half_float"},
+        }
+    }
     opensearch.indices.create(index=index_name, body={"mappings": mappings})
     with pytest.raises(RequestError) as raised:
         opensearch.index(index=index_name, id="1", body=source)
