@@ -19,6 +19,7 @@ from typing import Any, Final
 import orjson
 import tantivy
 
+from app.searchengine import term_ranges
 from app.searchengine.mapping import ID_FIELD, FieldKind, FieldMapping
 from app.searchengine.snapshot import IndexSnapshot
 from app.searchengine.sorting import (
@@ -213,16 +214,9 @@ def _at_or_after(source: Source, mapping: FieldMapping, key: SortKey, value: Any
         )
     else:
         text = str(value)
-        terms = [
-            term
-            for term, _ in source.snapshot.searcher.terms_with_prefix(mapping.tantivy_name, "")
-            if (term >= text if not key.descending else term <= text)
-        ]
-        bound = (
-            tantivy.Query.term_set_query(schema, mapping.tantivy_name, terms)
-            if terms
-            else tantivy.Query.empty_query()
-        )
+        low_text, high_text = (None, text) if key.descending else (text, None)
+        ranged = term_ranges.range_query(schema, mapping.tantivy_name, low_text, high_text, True, True)  # fmt: skip  # noqa: E501
+        bound = ranged if ranged is not None else source.query
     if mapping.path != ID_FIELD:
         # Documents without the field sort last (`missing: _last`): after every value.
         missing = tantivy.Query.boolean_query(

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import tantivy
 
+from app.searchengine import term_ranges
 from app.searchengine.analysis import analyze
 from app.searchengine.dates import resolve_date
 from app.searchengine.errors import SearchError, bad_request, parsing, unsupported
@@ -550,22 +551,15 @@ class Compiler:
         include_lower: bool,
         include_upper: bool,
     ) -> tantivy.Query:
-        """A lexicographic range over a keyword's (or text's) terms: the terms in range,
-        read from the term dictionary, as one constant-score term set."""
-        if self.searcher is None:
-            raise unsupported(f"the [range] query on the [{mapping.declared}] field")
+        """A lexicographic range over a keyword's (or text's) terms, constant score."""
         low = None if lower is None else _as_text(lower)
         high = None if upper is None else _as_text(upper)
-        terms = [
-            term
-            for term, _ in self.searcher.terms_with_prefix(mapping.tantivy_name, "")
-            if (low is None or term > low or (include_lower and term == low))
-            and (high is None or term < high or (include_upper and term == high))
-        ]
-        if not terms:
-            return Query.empty_query()
-        self._matcher(mapping.path, frozenset(terms).__contains__)
-        query = Query.term_set_query(self.schema, mapping.tantivy_name, terms)
+        query = term_ranges.range_query(
+            self.schema, mapping.tantivy_name, low, high, include_lower, include_upper
+        )
+        if query is None:
+            raise unsupported("[range] bounds longer than 512 characters on string fields")
+        self._matcher(mapping.path, _between(low, high, include_lower, include_upper))
         return Query.const_score_query(query, 1.0)
 
     def exists(self, body: Any) -> tantivy.Query:
@@ -1047,6 +1041,17 @@ def _edit_distance(left: str, right: str, limit: int) -> int:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         previous2, previous = previous, current
     return previous[-1]
+
+
+def _between(
+    low: str | None, high: str | None, include_low: bool, include_high: bool
+) -> Callable[[str], bool]:
+    def matches(term: str) -> bool:
+        above = low is None or term > low or (include_low and term == low)
+        below = high is None or term < high or (include_high and term == high)
+        return above and below
+
+    return matches
 
 
 def _prefix_matcher(start: str) -> Callable[[str], bool]:
