@@ -138,6 +138,13 @@ def test_refresh_true_makes_a_write_searchable(opensearch: OpenSearch, index_nam
     assert opensearch.count(index=index_name)["count"] == 2
 
 
+def test_get_without_source(opensearch: OpenSearch, index_name: str) -> None:
+    opensearch.index(index=index_name, id="a", body={"title": "one"})
+    answer = opensearch.get(index=index_name, id="a", _source=False)
+    assert answer["found"] is True
+    assert "_source" not in answer
+
+
 def test_get_source_filtering_parameters(opensearch: OpenSearch, index_name: str) -> None:
     opensearch.index(index=index_name, id="a", body={"title": "one", "body": "long", "n": 1})
     answer = opensearch.get(index=index_name, id="a", _source_includes="title,n")

@@ -24,6 +24,12 @@ class TestFullText:
         query = {"match": {"title": {"query": "quick fox", "operator": "and"}}}
         assert search_ids(opensearch, articles, query) == {"1", "6"}
 
+    def test_match_operator_is_case_insensitive(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        query = {"match": {"title": {"query": "quick fox", "operator": "AND"}}}
+        assert search_ids(opensearch, articles, query) == {"1", "6"}
+
     def test_match_minimum_should_match(self, opensearch: OpenSearch, articles: str) -> None:
         query = {"match": {"title": {"query": "quick brown fox", "minimum_should_match": 3}}}
         assert search_ids(opensearch, articles, query) == {"1", "6"}
@@ -278,6 +284,19 @@ class TestBool:
             }
         }
         assert search_ids(opensearch, articles, query) == {"1", "6"}
+
+    def test_minimum_should_match_as_percentages_and_negatives(
+        self, opensearch: OpenSearch, articles: str
+    ) -> None:
+        should = [
+            {"match": {"title": "quick"}},
+            {"match": {"title": "fox"}},
+            {"match": {"title": "brown"}},
+        ]
+        # 67% of 3 rounds down to 2; -1 means all but one: 2 as well.
+        for minimum in ("67%", -1, "-1"):
+            query = {"bool": {"should": should, "minimum_should_match": minimum}}
+            assert search_ids(opensearch, articles, query) == {"1", "6"}, minimum
 
     def test_should_beside_must_is_optional_but_scores(
         self, opensearch: OpenSearch, articles: str

@@ -89,6 +89,10 @@ class TestSort:
         answer = search(opensearch, articles, sort=[{"price": {"order": "desc"}}])
         assert hit_ids(answer) == ["4", "2", "6", "1", "3", "5"]
 
+    def test_order_is_case_insensitive(self, opensearch: OpenSearch, articles: str) -> None:
+        answer = search(opensearch, articles, sort=[{"price": {"order": "DESC"}}], size=2)
+        assert hit_ids(answer) == ["4", "2"]
+
     def test_missing_first(self, opensearch: OpenSearch, articles: str) -> None:
         answer = search(
             opensearch, articles, sort=[{"price": {"order": "asc", "missing": "_first"}}]
