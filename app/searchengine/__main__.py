@@ -5,7 +5,8 @@
 
 It binds loopback only, writes the bound port to `--port-file` (atomically) once it
 serves, and on SIGTERM commits every index before it exits. One engine at a time may use a
-data folder: a second one exits at once with a one-line message (status 3). With
+data folder: a second one exits at once with a one-line message (status 3); an index
+on disk that cannot be opened also stops it with one line naming it (status 4). With
 `--exit-with-stdin` it also exits when its standard input closes, so it never outlives the
 `strawsync serve` that started it, even one killed by SIGKILL.
 """
@@ -28,12 +29,13 @@ from typing import IO
 import uvicorn
 
 from app.searchengine.server import create_app
-from app.searchengine.store import Store
+from app.searchengine.store import Store, StoreUnreadable
 
 logger = logging.getLogger("strawsync.searchengine")
 
 LOCK_FILE = "engine.lock"
 DATA_DIR_BUSY = 3
+STORE_UNREADABLE = 4
 
 
 class DataDirBusy(Exception):
@@ -61,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             return DATA_DIR_BUSY
     try:
-        store = Store(data_dir)
+        try:
+            store = Store(data_dir)
+        except StoreUnreadable as error:
+            print(f"search engine: {error}", file=sys.stderr)
+            return STORE_UNREADABLE
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((args.host, args.port))

@@ -555,16 +555,29 @@ class Store:
             if not current.is_file():  # a creation that never finished
                 shutil.rmtree(folder, ignore_errors=True)
                 continue
-            generation = int(current.read_text().strip())
-            for other in folder.glob("g*"):
-                if other.name != f"g{generation}":
-                    shutil.rmtree(other, ignore_errors=True)
-            meta = orjson.loads((folder / f"g{generation}" / "meta.json").read_bytes())
-            mapping = IndexMapping.from_body(meta["mapping"])
-            settings = IndexSettings.from_json(meta["settings"])
-            self._indexes[folder.name] = StoredIndex(
-                folder.name, mapping, settings, folder, generation
-            )
+            try:
+                self._indexes[folder.name] = _open_index(folder, current)
+            except (OSError, ValueError, KeyError, TypeError, SearchError) as error:
+                raise StoreUnreadable(
+                    f"index [{folder.name}] in {folder} cannot be opened ({error}); move that "
+                    "folder away to start without it"
+                ) from error
+
+
+class StoreUnreadable(Exception):
+    """An index on disk cannot be opened; the message says which and what to do."""
+
+
+def _open_index(folder: Path, current: Path) -> StoredIndex:
+    """The index in `folder` at its current generation (other generations are removed)."""
+    generation = int(current.read_text().strip())
+    for other in folder.glob("g*"):
+        if other.name != f"g{generation}":
+            shutil.rmtree(other, ignore_errors=True)
+    meta = orjson.loads((folder / f"g{generation}" / "meta.json").read_bytes())
+    mapping = IndexMapping.from_body(meta["mapping"])
+    settings = IndexSettings.from_json(meta["settings"])
+    return StoredIndex(folder.name, mapping, settings, folder, generation)
 
 
 def _open_tantivy(

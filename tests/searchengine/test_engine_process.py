@@ -55,6 +55,26 @@ def test_a_data_folder_serves_one_engine_at_a_time(tmp_path: Path) -> None:
         assert es.get("/owned/_doc/1").json()["_source"] == {"a": 1}
 
 
+def test_an_unreadable_index_stops_the_engine_with_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with start_engine(tmp_path / "run", data) as engine, engine.client() as es:
+        es.put("/broken/_doc/1", json={"a": 1})
+    (meta,) = (data / "indexes" / "broken").glob("g*/meta.json")
+    meta.write_text("{not json")
+    refused = subprocess.run(
+        engine_command(tmp_path / "port", data),
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    assert refused.returncode == 4
+    (line,) = refused.stderr.strip().splitlines()
+    assert "index [broken]" in line
+    assert "move that folder away" in line
+
+
 def test_sigterm_commits_every_index_and_exits_0(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with start_engine(tmp_path / "run", data) as engine, engine.client() as es:
