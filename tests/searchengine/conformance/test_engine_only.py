@@ -82,7 +82,7 @@ def test_a_custom_analyzer(opensearch: OpenSearch, index_name: str) -> None:
 
 
 def test_index_aliases(opensearch: OpenSearch, index_name: str) -> None:
-    body = {"aliases": {f"{index_name}-alias": {}}}
+    body: dict[str, Any] = {"aliases": {f"{index_name}-alias": {}}}
     refused(lambda: opensearch.indices.create(index=index_name, body=body), "alias")
 
 
