@@ -55,6 +55,7 @@ _KNOWN_PARAMETERS: Final = frozenset(
 )  # fmt: skip
 """Parameters OpenSearch knows on some aggregation: where the engine lacks one, a 400 that
 says so; any other name is OpenSearch's parsing error."""
+_SEGMENT_TERMS: Final = 65_536
 _DURATION: Final = re.compile(r"^([+-]?\d+)(ms|s|m|h|d)$")
 _UNIT_MS: Final[Mapping[str, int]] = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000,
                                       "d": 86_400_000}  # fmt: skip
@@ -213,6 +214,10 @@ def _terms(options: Mapping[str, Any], mapping: FieldMapping) -> dict[str, Any]:
             request[key] = value
     if request.get("size") == 0:
         raise bad_request("[size] must be greater than 0. Found [0] in [terms]")
+    # One OpenSearch shard counts exactly; tantivy keeps the top `segment_size` terms of
+    # each segment, so keep (nearly) all of them and the counts are exact here too.
+    request.pop("shard_size", None)
+    request["segment_size"] = max(_SEGMENT_TERMS, int(request.get("size", 10)))
     if "order" in options:
         request["order"] = _order(options["order"])
     if "missing" in options:

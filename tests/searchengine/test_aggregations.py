@@ -321,3 +321,23 @@ def test_refused_aggregations(events: IndexSnapshot, spec: Any, error_type: str)
     with pytest.raises(SearchError) as caught:
         aggs(events, spec)
     assert (caught.value.status, caught.value.error_type) == (400, error_type)
+
+
+def test_terms_counts_are_exact_across_segments() -> None:
+    import random
+    from collections import Counter
+
+    chance = random.Random(5)
+    docs = {}
+    for number in range(2000):
+        segment = number // 500
+        local = chance.random() < 0.9
+        tag = f"s{segment}-{chance.randrange(30)}" if local else f"g{chance.randrange(40)}"
+        docs[str(number)] = {"tag": tag}
+    index = snapshot(docs, {"properties": {"tag": {"type": "keyword"}}}, segments=4)
+    counts = Counter(doc["tag"] for doc in docs.values())
+    expected = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:5]
+    result = aggs(index, {"t": {"terms": {"field": "tag", "size": 5}}})["t"]
+    assert [(b["key"], b["doc_count"]) for b in result["buckets"]] == expected
+    assert result["doc_count_error_upper_bound"] == 0
+    assert result["sum_other_doc_count"] == 2000 - sum(count for _, count in expected)
