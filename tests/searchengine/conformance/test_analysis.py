@@ -27,6 +27,17 @@ CASES = [
     ("wi-fi and e-mail", "fi", True),  # a hyphen splits
     ("東京タワー", "京", True),  # each Han ideograph is a term of its own
     (f"commit {SHA256} landed", SHA256, True),  # 64 characters: well under 255
+    ("made in the U.S.A. today", "u.s.a", True),
+    ("made in the U.S.A. today", "s", False),
+    ("costs 1,000.50 dollars", "1,000.50", True),
+    ("costs 1,000.50 dollars", "000", False),
+    ("O'Neil's pub", "o'neil's", True),
+    ("I don\u2019t know", "don\u2019t", True),  # a curly apostrophe joins like a straight one
+    ("I don\u2019t know", "don", False),
+    ("model x1y2 ships", "x1y2", True),
+    ("すし and more", "す", True),  # each hiragana is a term of its own
+    ("東京タワー", "タ", False),  # a katakana word stays whole
+    ("#hashtag and @user", "hashtag", True),
 ]
 
 
@@ -37,3 +48,18 @@ def test_standard_analyzer_terms(
     index = make_index({"1": {"body": text}}, {"properties": {"body": {"type": "text"}}})
     expected = {"1"} if matches else set()
     assert search_ids(opensearch, index, {"match": {"body": query}}) == expected
+
+
+def test_highlights_wrap_whole_terms(opensearch: OpenSearch, make_index: Loader) -> None:
+    index = make_index(
+        {"1": {"body": "grandma's pie costs 3.14 at user@example.com"}},
+        {"properties": {"body": {"type": "text"}}},
+    )
+    body = {
+        "query": {"match": {"body": "grandma's 3.14 example.com"}},
+        "highlight": {"fields": {"body": {}}},
+    }
+    ((hit),) = opensearch.search(index=index, body=body)["hits"]["hits"]
+    assert hit["highlight"] == {
+        "body": ["<em>grandma's</em> pie costs <em>3.14</em> at user@<em>example.com</em>"]
+    }
