@@ -13,7 +13,7 @@ intervals cannot express, are counted from day buckets here.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final
@@ -56,6 +56,8 @@ _KNOWN_PARAMETERS: Final = frozenset(
 """Parameters OpenSearch knows on some aggregation: where the engine lacks one, a 400 that
 says so; any other name is OpenSearch's parsing error."""
 _SEGMENT_TERMS: Final = 65_536
+_EXACT_CARDINALITY: Final = 40_000
+_ESTIMATE: Final = "#estimate"
 _DURATION: Final = re.compile(r"^([+-]?\d+)(ms|s|m|h|d)$")
 _UNIT_MS: Final[Mapping[str, int]] = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000,
                                       "d": 86_400_000}  # fmt: skip
@@ -75,6 +77,9 @@ class _Plan:
     calendar: str | None = None
     date_format: str | None = None
     min_doc_count: int = 0
+    approximate: dict[str, Any] | None = None
+    """A second request answered beside `request` (cardinality: the estimate past the
+    exact limit), under the plan's name plus `_ESTIMATE`."""
     sub_request: dict[str, Any] | None = None
     """The sub-aggregations, for a calendar histogram counted period by period."""
 
@@ -89,12 +94,11 @@ def aggregate(
 ) -> dict[str, Any]:
     """The `aggregations` of a response for the documents `query` matches."""
     plans = _plan_all(spec, snapshot.mapping, 0)
-    request = {p.name: p.request for p in plans if p.request is not None and not p.by_period}
-    raw = _run(snapshot.searcher, query, request)
+    raw = _run(snapshot.searcher, query, _requests(p for p in plans if not p.by_period))
     return {
         plan.name: _by_period(snapshot, query, plan)
         if plan.by_period and plan.mapping is not None
-        else _answer(plan, raw.get(plan.name))
+        else _answer_in(plan, raw)
         for plan in plans
     }
 
@@ -157,6 +161,13 @@ def _plan(name: str, body: Any, mapping: IndexMapping, depth: int) -> _Plan:
         return plan
     if kind in _METRICS:
         plan.request = {kind: _metric(kind, options, field_mapping)}
+        if kind == "cardinality":
+            # Exact below the limit, as OpenSearch is below its precision threshold:
+            # the number of distinct terms; tantivy's HyperLogLog estimate past it.
+            plan.approximate = plan.request
+            exact = {**plan.request["cardinality"], "size": _EXACT_CARDINALITY}
+            exact.pop("precision_threshold", None)
+            plan.request = {"terms": {**exact, "segment_size": _EXACT_CARDINALITY}}
     elif kind == "terms":
         plan.request = {"terms": _terms(options, field_mapping)}
     elif kind == "date_histogram":
@@ -167,7 +178,7 @@ def _plan(name: str, body: Any, mapping: IndexMapping, depth: int) -> _Plan:
         plan.request = {"range": _range(options, field_mapping)}
     if plan.by_period and depth > 0:
         raise unsupported("a month, quarter or year [date_histogram] under another aggregation")
-    nested = {c.name: c.request for c in children if c.request is not None}
+    nested = _requests(children)
     if plan.by_period:
         plan.sub_request = nested
     elif nested:
@@ -425,6 +436,28 @@ def _format(millis: int, template: str | None) -> str:
 # -- answering -------------------------------------------------------------------------------
 
 
+def _requests(plans: Iterable[_Plan]) -> dict[str, Any]:
+    """What tantivy runs for `plans`, by name."""
+    requests: dict[str, Any] = {}
+    for plan in plans:
+        if plan.request is not None:
+            requests[plan.name] = plan.request
+        if plan.approximate is not None:
+            requests[plan.name + _ESTIMATE] = plan.approximate
+    return requests
+
+
+def _answer_in(plan: _Plan, container: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer of `plan` from tantivy's answers at its level (`container`)."""
+    raw = container.get(plan.name)
+    if plan.kind == "cardinality" and plan.request is not None:
+        buckets = raw.get("buckets", []) if isinstance(raw, Mapping) else []
+        if len(buckets) < _EXACT_CARDINALITY:
+            return {"value": len(buckets)}
+        raw = container.get(plan.name + _ESTIMATE)
+    return _answer(plan, raw)
+
+
 def _answer(plan: _Plan, raw: Any) -> dict[str, Any]:
     if plan.kind in _METRICS:
         return _metric_answer(plan, raw)
@@ -497,7 +530,7 @@ def _bucket(plan: _Plan, raw: Mapping[str, Any]) -> dict[str, Any]:
                 bucket[bound] = raw[bound]
     bucket["doc_count"] = int(raw.get("doc_count", 0))
     for child in plan.children:
-        bucket[child.name] = _answer(child, raw.get(child.name))
+        bucket[child.name] = _answer_in(child, raw)
     return bucket
 
 
@@ -543,7 +576,7 @@ def _by_period(snapshot: IndexSnapshot, query: tantivy.Query, plan: _Plan) -> di
                 "doc_count": doc_count,
             }
             for child in plan.children:
-                bucket[child.name] = _answer(child, raw.get(child.name))
+                bucket[child.name] = _answer_in(child, raw)
             buckets.append(bucket)
         start = end
     return {"buckets": buckets}

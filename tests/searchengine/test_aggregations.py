@@ -341,3 +341,19 @@ def test_terms_counts_are_exact_across_segments() -> None:
     assert [(b["key"], b["doc_count"]) for b in result["buckets"]] == expected
     assert result["doc_count_error_upper_bound"] == 0
     assert result["sum_other_doc_count"] == 2000 - sum(count for _, count in expected)
+
+
+def test_cardinality_is_exact_below_the_precision_threshold() -> None:
+    docs = {str(n): {"k": f"v{n % 1500}", "n": n % 1234} for n in range(3000)}
+    index = snapshot(
+        docs, {"properties": {"k": {"type": "keyword"}, "n": {"type": "long"}}}, segments=3
+    )
+    result = aggs(
+        index, {"k": {"cardinality": {"field": "k"}}, "n": {"cardinality": {"field": "n"}}}
+    )
+    assert result == {"k": {"value": 1500}, "n": {"value": 1234}}
+    nested = aggs(
+        index,
+        {"t": {"terms": {"field": "k", "size": 1}, "aggs": {"c": {"cardinality": {"field": "n"}}}}},
+    )
+    assert nested["t"]["buckets"][0]["c"] == {"value": 2}
