@@ -200,6 +200,8 @@ def _metric(kind: str, options: Mapping[str, Any], mapping: FieldMapping) -> dic
         raise bad_request(
             f"Field [{mapping.path}] of type [keyword] is not supported for aggregation [{kind}]"
         )
+    if mapping.kind is FieldKind.BOOLEAN and kind not in ("cardinality", "value_count"):
+        raise unsupported(f"the [{kind}] aggregation on a [boolean] field")
     request: dict[str, Any] = {"field": mapping.tantivy_name}
     if "missing" in options:
         missing = options["missing"]
