@@ -7,6 +7,10 @@ embedded engine and, with `OPENSEARCH_URL` set, a real OpenSearch cluster:
     OPENSEARCH_PASSWORD=... OPENSEARCH_VERIFY_CERTS=0 \
         .venv/bin/pytest -q tests/searchengine/conformance tests/searchengine/test_relevance.py
 
+An Amazon OpenSearch Service domain: OPENSEARCH_URL=https://search-x.us-east-1.es.amazonaws.com
+OPENSEARCH_AWS_REGION=us-east-1 (SigV4 with the standard AWS credential chain). Every test
+makes its own uniquely named indexes and deletes them, so a shared cluster is safe.
+
 Without it, the session's in-memory engine (`python -m app.searchengine`, started by
 tests/searchengine/conftest.py) answers.
 """
@@ -20,7 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from opensearchpy import OpenSearch, TransportError
+from opensearchpy import OpenSearch, TransportError, Urllib3AWSV4SignerAuth
 
 CLUSTER_URL = os.environ.get("OPENSEARCH_URL", "").strip()
 """A real cluster to run the suite against instead of the embedded engine."""
@@ -35,16 +39,30 @@ engine_only = pytest.mark.skipif(
 
 def connect(url: str) -> OpenSearch:
     """A client for `url`; credentials and certificate checks from the environment."""
-    username = os.environ.get("OPENSEARCH_USERNAME")
-    password = os.environ.get("OPENSEARCH_PASSWORD", "")
     verify = os.environ.get("OPENSEARCH_VERIFY_CERTS", "1").lower() not in {"0", "false", "no"}
     return OpenSearch(
         hosts=[url],
-        http_auth=(username, password) if username else None,
+        http_auth=_auth(),
         verify_certs=verify,
         ssl_show_warn=verify,
         timeout=30,
     )
+
+
+def _auth() -> Any:
+    """Basic auth (OPENSEARCH_USERNAME/PASSWORD), SigV4 (OPENSEARCH_AWS_REGION, with the
+    standard AWS credential chain; OPENSEARCH_AWS_SERVICE `es` or `aoss`), or none."""
+    region = os.environ.get("OPENSEARCH_AWS_REGION")
+    if region:
+        import botocore.session
+
+        credentials = botocore.session.get_session().get_credentials()
+        service = os.environ.get("OPENSEARCH_AWS_SERVICE", "es")
+        return Urllib3AWSV4SignerAuth(credentials, region, service)
+    username = os.environ.get("OPENSEARCH_USERNAME")
+    if username:
+        return (username, os.environ.get("OPENSEARCH_PASSWORD", ""))
+    return None
 
 
 @contextmanager
