@@ -396,7 +396,33 @@ def _range(options: Mapping[str, Any], mapping: FieldMapping) -> dict[str, Any]:
     ranges = options.get("ranges")
     if not isinstance(ranges, list) or not ranges:
         raise bad_request("No [ranges] specified for the [range] aggregation")
-    return {"field": mapping.tantivy_name, "ranges": ranges}
+    keyed = []
+    for item in ranges:
+        if not isinstance(item, Mapping) or set(item) - {"from", "to", "key"}:
+            raise parsing("[range] ranges must be objects with [from], [to] and [key]")
+        bounds = {}
+        for bound in ("from", "to"):
+            value = item.get(bound)
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise parsing(f"[range] [{bound}] must be a number")
+                bounds[bound] = float(value)
+        # OpenSearch names an unnamed range by its bounds as doubles: `*-5.0`, `5.0-10.0`.
+        key = item.get("key") or "-".join(
+            _double(bounds[bound]) if bound in bounds else "*" for bound in ("from", "to")
+        )
+        keyed.append({**bounds, "key": str(key)})
+    return {"field": mapping.tantivy_name, "ranges": keyed}
+
+
+def _double(value: float) -> str:
+    """A double as Java prints it (`5.0`, `1.0E21`)."""
+    text = repr(value)
+    if "e" in text:
+        mantissa, _, exponent = text.partition("e")
+        mantissa = mantissa if "." in mantissa else mantissa + ".0"
+        return f"{mantissa}E{int(exponent)}"
+    return text
 
 
 def _java_format(pattern: str) -> str:

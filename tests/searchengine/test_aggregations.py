@@ -357,3 +357,19 @@ def test_cardinality_is_exact_below_the_precision_threshold() -> None:
         {"t": {"terms": {"field": "k", "size": 1}, "aggs": {"c": {"cardinality": {"field": "n"}}}}},
     )
     assert nested["t"]["buckets"][0]["c"] == {"value": 2}
+
+
+def test_range_and_histogram(events: IndexSnapshot) -> None:
+    ranges = [{"to": 5}, {"from": 5, "to": 40}, {"from": 40, "key": "dear"}]
+    result = aggs(events, {"r": {"range": {"field": "price", "ranges": ranges}}})
+    assert result["r"]["buckets"] == [
+        {"key": "*-5.0", "to": 5.0, "doc_count": 1},
+        {"key": "5.0-40.0", "from": 5.0, "to": 40.0, "doc_count": 1},
+        {"key": "dear", "from": 40.0, "doc_count": 1},
+    ]
+    histogram = aggs(events, {"h": {"histogram": {"field": "seats", "interval": 10}}})
+    assert [(b["key"], b["doc_count"]) for b in histogram["h"]["buckets"]] == [
+        (10.0, 2),
+        (20.0, 1),
+        (30.0, 1),
+    ]
