@@ -122,7 +122,11 @@ def search(
     hits = [_hit(compiled[c.index], c, request, scored) for c in page]
     max_score: float | None = None
     if scored and candidates:
-        max_score = shortest_float32(max(c.score for c in candidates))
+        best = max(c.score for c in candidates)
+        if not relevance and request.search_after is None and request.min_score is None:
+            # A field sort reads only the documents it ranks; the best score is anywhere.
+            best = max(best, *(_best_score(item) for item in compiled))
+        max_score = shortest_float32(best)
     hits_body: dict[str, Any] = {}
     if request.track_total_hits is not None:
         limit = request.track_total_hits
@@ -355,6 +359,11 @@ def _compile(snapshot: IndexSnapshot, request: SearchRequest, now_millis: int) -
 
 def _unmapped_kind(key: SortKey) -> FieldKind | None:
     return None if key.unmapped_type is None else TYPE_KINDS.get(key.unmapped_type)
+
+
+def _best_score(item: _Compiled) -> float:
+    hits = item.snapshot.searcher.search(item.source.query, 1, count=False).hits
+    return float(hits[0][0]) if hits else 0.0
 
 
 def _count_matches(searcher: tantivy.Searcher, query: tantivy.Query) -> int:

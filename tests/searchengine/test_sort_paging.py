@@ -87,6 +87,13 @@ def test_sort_values_and_scores(people: IndexSnapshot) -> None:
     assert all(hit["_score"] == 1.0 for hit in tracked["hits"]["hits"])
 
 
+def test_track_scores_gives_the_best_score_of_all_matches(people: IndexSnapshot) -> None:
+    query = {"bool": {"should": [{"match": {"name": "eve"}}, {"match_all": {"boost": 0.1}}]}}
+    tracked = run(people, {"query": query, "sort": ["rank"], "size": 1, "track_scores": True})
+    best = run(people, {"query": query, "size": 1})["hits"]["max_score"]
+    assert ids(tracked) == ["b"] and tracked["hits"]["max_score"] == best
+
+
 def test_sort_by_several_keys(people: IndexSnapshot) -> None:
     body = {"sort": [{"city": "asc"}, {"rank": "desc"}]}
     response = run(people, body)
