@@ -489,10 +489,11 @@ class Compiler:
                 ),
                 options,
             )
+        if mapping.kind is FieldKind.BOOLEAN:
+            return _boosted(self._boolean_range(mapping, lower, upper, include_lower, include_upper), options)  # fmt: skip  # noqa: E501
         field_type = {
             FieldKind.LONG: tantivy.FieldType.Integer,
             FieldKind.DOUBLE: tantivy.FieldType.Float,
-            FieldKind.BOOLEAN: tantivy.FieldType.Boolean,
         }.get(mapping.kind)
         if field_type is None:
             query = self._string_range(mapping, lower, upper, include_lower, include_upper)
@@ -541,6 +542,28 @@ class Compiler:
             include_lower or low is None,
             include_upper or high is None,
         )
+        return Query.const_score_query(query, 1.0)
+
+    def _boolean_range(
+        self,
+        mapping: FieldMapping,
+        lower: Any,
+        upper: Any,
+        include_lower: bool,
+        include_upper: bool,
+    ) -> tantivy.Query:
+        """false < true, as OpenSearch orders booleans: the values in range, as terms."""
+        low = None if lower is None else self.value(mapping, lower)
+        high = None if upper is None else self.value(mapping, upper)
+        wanted = [
+            flag
+            for flag in (False, True)
+            if (low is None or flag > low or (include_lower and flag == low))
+            and (high is None or flag < high or (include_upper and flag == high))
+        ]
+        if not wanted:
+            return Query.empty_query()
+        query = Query.term_set_query(self.schema, mapping.tantivy_name, wanted)
         return Query.const_score_query(query, 1.0)
 
     def _string_range(

@@ -163,20 +163,27 @@ def convert(kind: FieldKind | None, value: Any) -> Any:
         millis = parse_date(value)
         if millis is None:
             raise parsing(f"failed to parse date field [{value}]")
-        return millis
+        return _long(millis, value)
     if kind in (FieldKind.LONG, FieldKind.BOOLEAN):
         if isinstance(value, bool):
             return int(value)
         try:
-            return int(value)
-        except (TypeError, ValueError):
+            number = int(value)
+        except (TypeError, ValueError, OverflowError):
             raise parsing(f"Failed to parse search_after value [{value}]") from None
+        return _long(number, value)
     if kind is FieldKind.DOUBLE:
         try:
             return float(value)
         except (TypeError, ValueError):
             raise parsing(f"Failed to parse search_after value [{value}]") from None
     return value if isinstance(value, str) else str(value)
+
+
+def _long(number: int, value: Any) -> int:
+    if not LONG_MIN <= number <= LONG_MAX:
+        raise bad_request(f"Value [{value}] is out of range for a long")
+    return number
 
 
 def after_value(key: SortKey, kind: FieldKind | None, value: Any) -> Any:

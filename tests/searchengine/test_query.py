@@ -214,6 +214,12 @@ def test_range_on_numbers(events: IndexSnapshot) -> None:
     assert sorted(find(events, {"range": {"attendees": {"gte": 9.5, "lt": 10.5}}})) == ["1"]
 
 
+def test_range_on_booleans_orders_false_before_true(events: IndexSnapshot) -> None:
+    assert find(events, {"range": {"online": {"gte": True}}}) == ["2"]
+    assert sorted(find(events, {"range": {"online": {"lt": "true"}}})) == ["1", "3"]
+    assert find(events, {"range": {"online": {"gt": True}}}) == []
+
+
 def test_range_on_dates_rounds_like_opensearch(events: IndexSnapshot) -> None:
     march = {"range": {"start": {"gte": "2026-03-01", "lte": "2026-03-02"}}}
     assert sorted(find(events, march)) == ["1", "2"]  # lte includes the whole of March 2

@@ -190,6 +190,10 @@ def test_search_after_needs_matching_sort(people: IndexSnapshot) -> None:
         run(people, {"sort": ["rank"], "search_after": [1, 2]})
     with pytest.raises(SearchError):
         run(people, {"sort": ["rank"], "search_after": [1], "from": 1})
+    for field in ("rank", "when"):
+        with pytest.raises(SearchError) as huge:
+            run(people, {"sort": [field], "search_after": [2**63]})
+        assert huge.value.status == 400
     with pytest.raises(SearchError) as unsorted:
         run(people, {"search_after": [1]})
     assert unsorted.value.reason == "Sort must contain at least one field."
