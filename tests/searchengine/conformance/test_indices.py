@@ -185,6 +185,25 @@ def test_an_unknown_field_type_is_a_mapper_parsing_exception(
     assert opensearch.indices.exists(index=index_name) is False
 
 
+@pytest.mark.parametrize(
+    "properties",
+    [
+        {"a": "text"},
+        {"a": {"type": "text", "fields": True}},
+        {"a": {"type": "text", "fields": "raw"}},
+        {"a": {"type": "text", "fields": {"raw": "keyword"}}},
+    ],
+    ids=["field-not-an-object", "fields-true", "fields-a-string", "subfield-not-an-object"],
+)
+def test_a_malformed_mapping_is_a_mapper_parsing_exception(
+    opensearch: OpenSearch, index_name: str, properties: dict[str, Any]
+) -> None:
+    with pytest.raises(RequestError) as raised:
+        opensearch.indices.create(index=index_name, body={"mappings": {"properties": properties}})
+    assert failure(raised.value) == (400, "mapper_parsing_exception")
+    assert opensearch.indices.exists(index=index_name) is False
+
+
 def test_indexing_into_a_missing_index_creates_it(opensearch: OpenSearch, index_name: str) -> None:
     answer = opensearch.index(index=index_name, id="1", body={"title": "hello"})
     assert answer["result"] == "created"
