@@ -58,6 +58,10 @@ INTEGER_RANGES: Final[Mapping[str, tuple[int, int]]] = MappingProxyType(
 )
 POSITION_INCREMENT_GAP: Final = 100
 """Positions between the elements of an array of texts (OpenSearch's default)."""
+FLOAT_MAXIMA: Final[Mapping[str, float]] = MappingProxyType(
+    {"float": 3.4028234663852886e38, "half_float": 65504.0}
+)
+"""Past these a `float` or `half_float` value is infinite, which OpenSearch refuses."""
 DEFAULT_IGNORE_ABOVE: Final = 256
 """Dynamic mapping gives a string `text` plus a `keyword` multi-field up to 256 characters."""
 
@@ -409,7 +413,8 @@ def _add_value(document: tantivy.Document, mapping: FieldMapping, value: Any, do
             document.add_integer(name, integer)
         case FieldKind.DOUBLE:
             number = float(_as_number(mapping, value, doc_id, integral=False))
-            if not math.isfinite(number):
+            largest = FLOAT_MAXIMA.get(mapping.declared, math.inf)
+            if not math.isfinite(number) or abs(number) > largest:
                 raise mapper_parsing(
                     f"failed to parse field [{mapping.path}] of type [{mapping.declared}] in "
                     f"document with id '{doc_id}': [{mapping.declared}] supports only finite "
@@ -420,7 +425,8 @@ def _add_value(document: tantivy.Document, mapping: FieldMapping, value: Any, do
             document.add_boolean(name, _as_boolean(mapping, value, doc_id))
         case FieldKind.DATE:
             millis = parse_date(value)
-            if millis is None:
+            low, high = INTEGER_RANGES["long"]
+            if millis is None or not low <= millis <= high:
                 raise _cannot_parse(mapping, value, doc_id)
             document.add_integer(name, millis)
 
