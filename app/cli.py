@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     _project(print_schema)
 
     provision = commands.add_parser(
-        "provision", help="create missing DynamoDB tables; report drift, change nothing else"
+        "provision",
+        help="create missing DynamoDB tables and search indexes; report drift, change nothing else",
     )
     _project(provision)
 
@@ -203,6 +204,7 @@ def _tables(args: argparse.Namespace) -> int:
 
     from app.datasources.dynamodb.client import DynamoDBError
     from app.datasources.dynamodb.commands import provision_command, seed_command
+    from app.datasources.opensearch.commands import provision_indexes_command
     from app.progress import ProgressBar
     from app.service import load_service
 
@@ -213,7 +215,9 @@ def _tables(args: argparse.Namespace) -> int:
     try:
         with ProgressBar(args.command) as bar:
             if args.command == "provision":
-                return asyncio.run(provision_command(args.project, service.data_sources, bar))
+                tables = asyncio.run(provision_command(args.project, service.data_sources, bar))
+                indexes = asyncio.run(provision_indexes_command(service.data_sources, bar))
+                return max(tables, indexes)
             return asyncio.run(
                 seed_command(args.project, service.data_sources, args.file, args.table, bar)
             )
