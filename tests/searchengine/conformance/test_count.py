@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from opensearchpy import NotFoundError, OpenSearch, RequestError
 
@@ -42,3 +44,29 @@ def test_count_with_an_unknown_query_is_a_parsing_exception(
     with pytest.raises(RequestError) as raised:
         opensearch.count(index=articles, body={"query": {"no_such_query": {}}})
     assert failure(raised.value) == (400, "parsing_exception")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"match": {"title": "quick fox"}},
+        {"match_phrase": {"body": "quick brown"}},
+        {"multi_match": {"query": "bread dog", "fields": ["title", "body"]}},
+        {"terms": {"tags": ["food", "wild"]}},
+        {"range": {"published": {"gte": "2024-01-02"}}},
+        {"bool": {"must_not": [{"term": {"author": "bob"}}]}},
+        {"prefix": {"sku": "AB"}},
+        {"wildcard": {"title": "f*"}},
+        {"regexp": {"sku": "EF-[0-9]+"}},
+        {"fuzzy": {"title": "quikc"}},
+        {"exists": {"field": "price"}},
+        {"ids": {"values": ["1", "2", "9"]}},
+    ],
+)
+def test_count_agrees_with_the_search_total(
+    opensearch: OpenSearch, articles: str, query: dict[str, Any]
+) -> None:
+    counted = opensearch.count(index=articles, body={"query": query})["count"]
+    searched = opensearch.search(index=articles, body={"query": query, "size": 0})
+    assert searched["hits"]["total"] == {"value": counted, "relation": "eq"}
+    assert counted > 0

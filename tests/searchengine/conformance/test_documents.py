@@ -115,6 +115,24 @@ def test_exists_for_a_document(opensearch: OpenSearch, index_name: str) -> None:
     assert opensearch.exists(index=index_name, id="b") is False
 
 
+def test_the_source_comes_back_as_sent(opensearch: OpenSearch, index_name: str) -> None:
+    source = {
+        "zeta": "last letter first",
+        "alpha": {"nested": [{"deep": None}, {"deep": 1.5}], "flag": False},
+        "big": 9007199254740993,
+        "text": "naïve café — 東京 🎉",
+        "empty": {},
+        "list": [],
+    }
+    opensearch.index(index=index_name, id="a", body=source, refresh=True)
+    got = opensearch.get(index=index_name, id="a")["_source"]
+    assert got == source
+    assert list(got) == list(source)
+    hit = opensearch.search(index=index_name)["hits"]["hits"][0]["_source"]
+    assert hit == source
+    assert list(hit) == list(source)
+
+
 def test_get_is_realtime_before_any_refresh(opensearch: OpenSearch, index_name: str) -> None:
     opensearch.indices.create(index=index_name, body={"settings": {"refresh_interval": "-1"}})
     opensearch.index(index=index_name, id="a", body={"title": "fresh"})
