@@ -20,7 +20,7 @@ import orjson
 import tantivy
 
 from app.searchengine import term_ranges
-from app.searchengine.mapping import ID_FIELD, FieldKind, FieldMapping
+from app.searchengine.mapping import ID_FIELD, SOURCE_FIELD, FieldKind, FieldMapping
 from app.searchengine.snapshot import IndexSnapshot
 from app.searchengine.sorting import (
     MISSING,
@@ -144,7 +144,10 @@ def _matches(
         query = _at_or_after(source, mapping, first, after[0])
     order_by = None if first.is_score or mapping is None else mapping.tantivy_name
     direction = tantivy.Order.Desc if first.descending else tantivy.Order.Asc
-    limit = max(window, 1) + 1
+    # tantivy breaks ties by document address, as the order here does: with one key the
+    # top `window` is the page; with more, every document tied with the last one counts.
+    more_keys = len(keys) > 1
+    limit = max(window, 1) + (1 if more_keys else 0)
     while True:
         if order_by is None:
             result = searcher.search(query, limit, count=True)
@@ -155,7 +158,11 @@ def _matches(
         # do not count towards the window.
         skipped = 0 if after is None else sum(1 for key, _ in hits if key == after[0])
         needed = max(window, 1) + skipped
-        if len(hits) < limit or (len(hits) > needed and hits[-1][0] != hits[needed - 1][0]):
+        if len(hits) < limit:
+            break
+        if len(hits) >= needed and not more_keys:
+            break
+        if len(hits) > needed and hits[-1][0] != hits[needed - 1][0]:
             break
         limit = max(limit * _GROWTH, needed + 1)
     matched = []
@@ -270,8 +277,8 @@ def _give_values(source: Source, matched: list[Candidate], keys: Sequence[SortKe
 
 def _stored(source: Source, candidate: Candidate) -> tuple[str, Any]:
     assert candidate.address is not None
-    stored = source.snapshot.stored(candidate.address)
-    return stored.doc_id, orjson.loads(stored.source_bytes)
+    document: Any = source.snapshot.searcher.doc(candidate.address)
+    return str(document.get_first(ID_FIELD)), orjson.loads(document.get_first(SOURCE_FIELD))
 
 
 def _keyword_value(

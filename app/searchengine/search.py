@@ -410,7 +410,8 @@ def shortest_float32(value: float) -> float:
     if not math.isfinite(value):
         return value
     single = float(struct.unpack("f", struct.pack("f", value))[0])
-    for digits in range(1, 10):
+    # `g` drops trailing zeros, so six digits also gives the shorter forms (0.3, 1.0).
+    for digits in range(6, 10):
         candidate = float(f"{single:.{digits}g}")
         if struct.unpack("f", struct.pack("f", candidate))[0] == single:
             return candidate

@@ -307,12 +307,21 @@ def test_sorted_pages_match_a_reference_order(seed: int) -> None:
         keys = [
             (name, chance.random() < 0.5) for name in chance.sample(fields, chance.randrange(1, 3))
         ]
-        keys.append(("uid", chance.random() < 0.5))
+        unique = chance.random() < 0.7
+        if unique:
+            keys.append(("uid", chance.random() < 0.5))
         sort = [{name: "desc" if descending else "asc"} for name, descending in keys]
         expected = _reference(docs, keys)
         start = chance.randrange(0, 60)
         size = chance.randrange(1, 40)
         page = search([index], {"sort": sort, "from": start, "size": size}, {})
+        if not unique:
+            # Ties fall in index order (OpenSearch's too): compare the values, not the ids.
+            names = [name for name, _ in keys]
+            shown = [[docs[d].get(name) for name in names] for d in ids(page)]
+            wanted = [[docs[d].get(name) for name in names] for d in expected[start : start + size]]
+            assert shown == wanted, sort
+            continue
         assert ids(page) == expected[start : start + size], sort
         seen: list[str] = []
         after = None
