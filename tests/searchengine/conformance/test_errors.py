@@ -199,10 +199,9 @@ def test_a_metadata_field_inside_a_document_is_a_mapper_parsing_exception(
         {"match": {"title": None}},
         {"match_phrase": {"title": {"query": "quick fox", "slop": -1}}},
         {"terms": {"tags": "animal"}},
-        {"ids": {"values": "1"}},
         {"fuzzy": {"title": {"value": "fox", "fuzziness": 5}}},
     ],
-    ids=["term-null", "match-null", "negative-slop", "terms-not-a-list", "ids-not-a-list",
+    ids=["term-null", "match-null", "negative-slop", "terms-not-a-list",
          "fuzziness-5"],
 )  # fmt: skip
 def test_malformed_queries_are_400s(

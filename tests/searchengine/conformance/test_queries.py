@@ -222,6 +222,10 @@ class TestTermLevel:
             "1", "3"
         }  # fmt: skip
 
+    def test_ids_takes_a_single_value_too(self, opensearch: OpenSearch, articles: str) -> None:
+        # The ids query's parser (ObjectParser's string array) accepts one value for a list.
+        assert search_ids(opensearch, articles, {"ids": {"values": "1"}}) == {"1"}
+
     def test_match_all_scores_one(self, opensearch: OpenSearch, articles: str) -> None:
         answer = opensearch.search(index=articles, body={"query": {"match_all": {}}})
         assert set(hit_ids(answer)) == {"1", "2", "3", "4", "5", "6"}
