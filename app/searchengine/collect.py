@@ -147,7 +147,7 @@ def _matches(
     # tantivy breaks ties by document address, as the order here does: with one key the
     # top `window` is the page; with more, every document tied with the last one counts.
     more_keys = len(keys) > 1
-    limit = max(window, 1) + (1 if more_keys else 0)
+    limit = max(window, 1) + (1 if more_keys or after is not None else 0)
     while True:
         if order_by is None:
             result = searcher.search(query, limit, count=True)
