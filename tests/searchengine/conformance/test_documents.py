@@ -143,6 +143,16 @@ def test_get_is_realtime_before_any_refresh(opensearch: OpenSearch, index_name: 
     assert answer["_version"] == 2
 
 
+def test_search_does_not_see_a_write_before_a_refresh(
+    opensearch: OpenSearch, index_name: str
+) -> None:
+    opensearch.indices.create(index=index_name, body={"settings": {"refresh_interval": "-1"}})
+    opensearch.index(index=index_name, id="a", body={"title": "pending"})
+    assert opensearch.count(index=index_name)["count"] == 0
+    opensearch.indices.refresh(index=index_name)
+    assert opensearch.count(index=index_name)["count"] == 1
+
+
 def test_search_sees_a_document_after_refresh(opensearch: OpenSearch, index_name: str) -> None:
     opensearch.index(index=index_name, id="a", body={"title": "fresh"})
     opensearch.indices.refresh(index=index_name)
