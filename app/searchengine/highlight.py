@@ -190,7 +190,9 @@ def _field_fragments(
             if matched.matches(term_field, value):
                 fragments.append((1, position, 0, _wrap(value, [(0, len(value))], options)))
             continue
-        spans = [(s, e) for s, e, term in token_spans(value) if matched.matches(term_field, term)]
+        tokens = token_spans(value)
+        marked = matched.marked(term_field, [term for _, _, term in tokens])
+        spans = [(start, end) for index, (start, end, _) in enumerate(tokens) if index in marked]
         if not spans:
             continue
         if options.number_of_fragments == 0 or len(value) <= options.fragment_size:

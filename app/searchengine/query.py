@@ -53,6 +53,38 @@ class NoMatch(Exception):
     """A value no document of the field can hold (`1.5` on a `long`): the query matches none."""
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """A phrase query's terms (the last one a prefix for `match_phrase_prefix`) and slop."""
+
+    terms: tuple[str, ...]
+    slop: int = 0
+    prefix: bool = False
+
+    def occurrences(self, terms: Sequence[str]) -> set[int]:
+        """Positions of `terms` covered by an occurrence of the phrase: its words in order,
+        with at most `slop` other words among them."""
+        found: set[int] = set()
+        width = len(self.terms) + self.slop
+        for start, term in enumerate(terms):
+            if not self._same(0, term):
+                continue
+            positions = [start]
+            for index in range(start + 1, min(len(terms), start + width)):
+                if len(positions) == len(self.terms):
+                    break
+                if self._same(len(positions), terms[index]):
+                    positions.append(index)
+            if len(positions) == len(self.terms):
+                found.update(positions)
+        return found
+
+    def _same(self, index: int, term: str) -> bool:
+        if self.prefix and index == len(self.terms) - 1:
+            return term.startswith(self.terms[index])
+        return term == self.terms[index]
+
+
 @dataclass
 class Highlights:
     """What each field's query terms are, for highlighting: exact terms and matchers
@@ -60,9 +92,24 @@ class Highlights:
 
     terms: dict[str, set[str]] = field(default_factory=dict)
     matchers: dict[str, list[Callable[[str], bool]]] = field(default_factory=dict)
+    phrases: dict[str, list[Phrase]] = field(default_factory=dict)
 
     def add_terms(self, path: str, terms: Sequence[str]) -> None:
         self.terms.setdefault(path, set()).update(terms)
+
+    def add_phrase(self, path: str, phrase: Phrase) -> None:
+        self.phrases.setdefault(path, []).append(phrase)
+
+    def marked(self, path: str | None, terms: Sequence[str]) -> set[int]:
+        """The positions of a value's terms to highlight: terms that matched on their own,
+        and the terms of each phrase occurrence (a phrase's words elsewhere stay plain,
+        as with OpenSearch's highlighter)."""
+        positions = {index for index, term in enumerate(terms) if self.matches(path, term)}
+        paths = self.fields() if path is None else (path,)
+        for name in paths:
+            for phrase in self.phrases.get(name, ()):
+                positions.update(phrase.occurrences(terms))
+        return positions
 
     def add_matcher(self, path: str, matcher: Callable[[str], bool]) -> None:
         self.matchers.setdefault(path, []).append(matcher)
@@ -78,7 +125,7 @@ class Highlights:
         return False
 
     def fields(self) -> set[str]:
-        return set(self.terms) | set(self.matchers)
+        return set(self.terms) | set(self.matchers) | set(self.phrases)
 
 
 @dataclass
@@ -170,6 +217,10 @@ class Compiler:
     def _highlight(self, path: str, terms: Sequence[str]) -> None:
         if not self._negated:
             self.highlights.add_terms(path, terms)
+
+    def _phrase(self, path: str, phrase: Phrase) -> None:
+        if not self._negated:
+            self.highlights.add_phrase(path, phrase)
 
     def _matcher(self, path: str, matcher: Callable[[str], bool]) -> None:
         if not self._negated:
@@ -312,17 +363,16 @@ class Compiler:
         if slop < 0:
             raise bad_request("[slop] must be a non-negative integer")
         if prefix:
-            *head, last = terms
-            self._highlight(mapping.path, head)
-            self._matcher(mapping.path, _prefix_matcher(last))
-            if not head:
-                return self._prefix(mapping, last)
+            if len(terms) == 1:
+                return self._prefix(mapping, terms[0])
+            self._phrase(mapping.path, Phrase(tuple(terms), slop, prefix=True))
             return Query.phrase_prefix_query(
                 self.schema, mapping.tantivy_name, list[str | tuple[int, str]](terms)
             )
-        self._highlight(mapping.path, terms)
         if len(terms) == 1:
+            self._highlight(mapping.path, terms)
             return Query.term_query(self.schema, mapping.tantivy_name, terms[0])
+        self._phrase(mapping.path, Phrase(tuple(terms), slop))
         return Query.phrase_query(
             self.schema, mapping.tantivy_name, list[str | tuple[int, str]](terms), slop
         )
@@ -1075,10 +1125,6 @@ def _between(
         return above and below
 
     return matches
-
-
-def _prefix_matcher(start: str) -> Callable[[str], bool]:
-    return lambda term: term.startswith(start)
 
 
 def _regex_matcher(pattern: str) -> Callable[[str], bool]:

@@ -55,6 +55,20 @@ def test_phrase_terms_are_tagged_one_by_one(docs: IndexSnapshot) -> None:
     assert found == {"1": {"title": ["The <em>quick</em> <em>brown</em> fox"]}}
 
 
+def test_phrase_words_elsewhere_stay_plain(docs: IndexSnapshot) -> None:
+    spec = {"fields": {"body": {"number_of_fragments": 0}}}
+    found = highlights(docs, {"match_phrase": {"body": "search engine"}}, spec)
+    (body,) = found["1"]["body"]
+    assert "The embedded <em>search</em> <em>engine</em> answers" in body
+    assert "needed to search." in body  # "search" outside the phrase
+    prefixed = highlights(docs, {"match_phrase_prefix": {"body": "embedded sea"}}, spec)
+    assert "<em>embedded</em> <em>search</em> engine" in prefixed["1"]["body"][0]
+    sloppy = highlights(
+        docs, {"match_phrase": {"body": {"query": "embedded engine", "slop": 1}}}, spec
+    )
+    assert "<em>embedded</em> search <em>engine</em>" in sloppy["1"]["body"][0]
+
+
 def test_long_values_are_cut_into_fragments(docs: IndexSnapshot) -> None:
     spec = {"fields": {"body": {"fragment_size": 60, "number_of_fragments": 2}}}
     found = highlights(docs, {"match": {"body": "search"}}, spec)
