@@ -473,10 +473,15 @@ class Compiler:
         return _boosted(Query.const_score_query(query, 1.0), body)
 
     def ids(self, body: Any) -> tantivy.Query:
-        if not isinstance(body, Mapping) or not isinstance(body.get("values", []), list):
-            raise parsing("[ids] query malformed, [values] must be an array")
+        if not isinstance(body, Mapping):
+            raise parsing("[ids] query malformed, no start_object after query name")
+        raw = body.get("values", [])
+        if isinstance(raw, str):
+            raw = [raw]  # OpenSearch's string-array parser takes one value for a list
+        if not isinstance(raw, list) or not all(isinstance(v, str | int) for v in raw):
+            raise parsing("[ids] query malformed, [values] must be an array of strings")
         _check_options("ids", body, {"values", "boost", "_name", "type"})
-        values = [_as_text(value) for value in body.get("values", [])]
+        values = [_as_text(value) for value in raw]
         if not values:
             return Query.empty_query()
         query = Query.term_set_query(self.schema, ID_FIELD, values)

@@ -205,6 +205,7 @@ def test_term_and_terms(events: IndexSnapshot) -> None:
 
 def test_ids(events: IndexSnapshot) -> None:
     assert sorted(find(events, {"ids": {"values": ["2", "4", "99"]}})) == ["2", "4"]
+    assert find(events, {"ids": {"values": "3"}}) == ["3"]
 
 
 def test_range_on_numbers(events: IndexSnapshot) -> None:
