@@ -60,3 +60,25 @@ def test_a_few_thousand_documents(opensearch: OpenSearch, index_name: str) -> No
     assert answer["hits"]["total"]["value"] == 1500
     assert answer["aggregations"]["avg"]["value"] == 1499.0
     assert answer["aggregations"]["card"]["value"] == pytest.approx(1500, rel=0.01)
+
+
+def test_totals_past_ten_thousand(opensearch: OpenSearch, index_name: str) -> None:
+    """The default total is exact only up to 10,000; the result window ends there too."""
+    opensearch.indices.create(
+        index=index_name, body={"mappings": {"properties": {"n": {"type": "long"}}}}
+    )
+    for start in range(0, 10_050, 2_500):
+        lines: list[object] = []
+        for n in range(start, min(start + 2_500, 10_050)):
+            lines += [{"index": {"_index": index_name, "_id": str(n)}}, {"n": n}]
+        assert opensearch.bulk(body=lines)["errors"] is False
+    opensearch.indices.refresh(index=index_name)
+    assert opensearch.count(index=index_name)["count"] == 10_050
+    default = opensearch.search(index=index_name, body={"size": 0})
+    assert default["hits"]["total"] == {"value": 10_000, "relation": "gte"}
+    exact = opensearch.search(index=index_name, body={"size": 0, "track_total_hits": True})
+    assert exact["hits"]["total"] == {"value": 10_050, "relation": "eq"}
+    last = opensearch.search(
+        index=index_name, body={"sort": [{"n": "asc"}], "from": 9_995, "size": 5}
+    )
+    assert [hit["_source"]["n"] for hit in last["hits"]["hits"]] == list(range(9_995, 10_000))
