@@ -49,6 +49,10 @@ I64_MIN: Final = -(2**63)
 I64_MAX: Final = 2**63 - 1
 
 
+_ID_MAPPING: Final = FieldMapping(ID_FIELD, "keyword", FieldKind.KEYWORD)
+"""`_id` answers term-level and full-text queries as a keyword field does."""
+
+
 class NoMatch(Exception):
     """A value no document of the field can hold (`1.5` on a `long`): the query matches none."""
 
@@ -173,6 +177,8 @@ class Compiler:
         """The mapped fields a name (or a wildcard pattern) designates."""
         if "*" in pattern:
             return [f for path, f in self.mapping.fields.items() if fnmatchcase(path, pattern)]
+        if pattern == ID_FIELD:
+            return [_ID_MAPPING]
         found = self.mapping.field(pattern)
         return [found] if found is not None else []
 

@@ -206,6 +206,10 @@ def test_term_and_terms(events: IndexSnapshot) -> None:
 def test_ids(events: IndexSnapshot) -> None:
     assert sorted(find(events, {"ids": {"values": ["2", "4", "99"]}})) == ["2", "4"]
     assert find(events, {"ids": {"values": "3"}}) == ["3"]
+    assert find(events, {"match": {"_id": "4"}}) == ["4"]
+    assert find(events, {"term": {"_id": "5"}}) == ["5"]
+    assert sorted(find(events, {"terms": {"_id": ["1", "2"]}})) == ["1", "2"]
+    assert find(events, {"prefix": {"_id": "3"}}) == ["3"]
 
 
 def test_range_on_numbers(events: IndexSnapshot) -> None:
