@@ -13,7 +13,7 @@ intervals cannot express, are counted from day buckets here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final
@@ -28,6 +28,7 @@ from app.searchengine.sorting import TEXT_FIELD_DATA
 
 _METRICS: Final = frozenset({"avg", "sum", "min", "max", "cardinality", "value_count", "stats"})
 _BUCKETS: Final = frozenset({"terms", "date_histogram", "histogram", "range"})
+_SCOPED: Final = frozenset({"filter", "filters", "missing", "global"})
 KNOWN_AGGREGATIONS: Final = frozenset(
     {"adjacency_matrix", "auto_date_histogram", "avg_bucket", "bucket_script",
      "bucket_selector", "bucket_sort", "children", "composite", "cumulative_sum", "date_range",
@@ -40,7 +41,7 @@ KNOWN_AGGREGATIONS: Final = frozenset(
      "significant_text", "stats_bucket", "sum_bucket", "top_hits", "weighted_avg",
      "variable_width_histogram", "string_stats", "t_test", "boxplot", "rate",
      "geo_line"}
-) | _METRICS | _BUCKETS  # fmt: skip
+) | _METRICS | _BUCKETS | _SCOPED  # fmt: skip
 _CALENDAR: Final[Mapping[str, str]] = {
     "minute": "m", "1m": "m", "hour": "h", "1h": "h", "day": "d", "1d": "d",
     "week": "w", "1w": "w", "month": "M", "1M": "M", "quarter": "q", "1q": "q",
@@ -81,7 +82,9 @@ class _Plan:
     """A second request answered beside `request` (cardinality: the estimate past the
     exact limit), under the plan's name plus `_ESTIMATE`."""
     sub_request: dict[str, Any] | None = None
-    """The sub-aggregations, for a calendar histogram counted period by period."""
+    """The sub-aggregations, for aggregations answered one query per bucket."""
+    options: Any = None
+    """The request of `filter`, `filters`, `missing` (the query, the filters, the field)."""
 
     @property
     def by_period(self) -> bool:
@@ -90,17 +93,64 @@ class _Plan:
 
 
 def aggregate(
-    snapshot: IndexSnapshot, query: tantivy.Query, spec: Mapping[str, Any]
+    snapshot: IndexSnapshot,
+    query: tantivy.Query,
+    spec: Mapping[str, Any],
+    compile_query: Callable[[Any], tantivy.Query],
 ) -> dict[str, Any]:
-    """The `aggregations` of a response for the documents `query` matches."""
+    """The `aggregations` of a response for the documents `query` matches;
+    `compile_query` compiles the queries of `filter` and `filters`."""
     plans = _plan_all(spec, snapshot.mapping, 0)
-    raw = _run(snapshot.searcher, query, _requests(p for p in plans if not p.by_period))
-    return {
-        plan.name: _by_period(snapshot, query, plan)
-        if plan.by_period and plan.mapping is not None
-        else _answer_in(plan, raw)
-        for plan in plans
-    }
+    direct = [p for p in plans if not p.by_period and p.kind not in _SCOPED]
+    raw = _run(snapshot.searcher, query, _requests(direct))
+    answers: dict[str, Any] = {}
+    for plan in plans:
+        if plan.kind in _SCOPED:
+            answers[plan.name] = _scoped(snapshot, query, plan, compile_query)
+        elif plan.by_period and plan.mapping is not None:
+            answers[plan.name] = _by_period(snapshot, query, plan)
+        else:
+            answers[plan.name] = _answer_in(plan, raw)
+    return answers
+
+
+def _scoped(
+    snapshot: IndexSnapshot,
+    query: tantivy.Query,
+    plan: _Plan,
+    compile_query: Callable[[Any], tantivy.Query],
+) -> dict[str, Any]:
+    """`filter`, `filters`, `missing` and `global`: each bucket is one query (the search's
+    query narrowed, or every document for `global`), counted, with its sub-aggregations."""
+    options = plan.options
+
+    def within(*clauses: tuple[tantivy.Occur, tantivy.Query]) -> tantivy.Query:
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *clauses])
+
+    def bucket(scope: tantivy.Query) -> dict[str, Any]:
+        count = int(getattr(snapshot.searcher.search(scope, 1, count=True), "count", 0) or 0)
+        raw = _run(snapshot.searcher, scope, plan.sub_request or {}) if count else {}
+        return {"doc_count": count, **{c.name: _answer_in(c, raw) for c in plan.children}}
+
+    must = tantivy.Occur.Must
+    if plan.kind == "global":
+        return bucket(tantivy.Query.all_query())
+    if plan.kind == "filter":
+        return bucket(within((must, compile_query(options))))
+    if plan.kind == "missing":
+        present = compile_query({"exists": {"field": options["field"]}})
+        return bucket(within((tantivy.Occur.MustNot, present)))
+    filters = options["filters"]
+    named = isinstance(filters, Mapping)
+    items = sorted(filters.items()) if named else list(enumerate(filters))
+    compiled = [(key, compile_query(node)) for key, node in items]
+    buckets = [(key, bucket(within((must, q)))) for key, q in compiled]
+    if options.get("other_bucket") or "other_bucket_key" in options:
+        others = [(tantivy.Occur.MustNot, q) for _, q in compiled]
+        buckets.append((options.get("other_bucket_key", "_other_"), bucket(within(*others))))
+    if named:
+        return {"buckets": dict(buckets)}
+    return {"buckets": [answer for _, answer in buckets]}
 
 
 def _run(
@@ -134,6 +184,8 @@ def _plan(name: str, body: Any, mapping: IndexMapping, depth: int) -> _Plan:
             f"Found two aggregation type definitions in [{name}]: [{types[0]}] and [{types[1]}]"
         )
     kind = types[0]
+    if kind in _SCOPED:
+        return _plan_scoped(name, kind, body, mapping, depth)
     if kind not in _METRICS and kind not in _BUCKETS:
         if kind in KNOWN_AGGREGATIONS:
             raise unsupported(f"the [{kind}] aggregation")
@@ -183,6 +235,33 @@ def _plan(name: str, body: Any, mapping: IndexMapping, depth: int) -> _Plan:
         plan.sub_request = nested
     elif nested:
         plan.request["aggs"] = nested
+    return plan
+
+
+def _plan_scoped(
+    name: str, kind: str, body: Mapping[str, Any], mapping: IndexMapping, depth: int
+) -> _Plan:
+    if depth > 0:
+        raise unsupported(f"the [{kind}] aggregation under another aggregation")
+    if "meta" in body:
+        raise unsupported("aggregation [meta]")
+    options = body[kind]
+    if not isinstance(options, Mapping):
+        raise parsing(f"Expected [START_OBJECT] under [{kind}], but got a different token")
+    if kind == "missing":
+        _check(kind, options, {"field"})
+        if not isinstance(options.get("field"), str):
+            raise bad_request(f"Required one of fields [field, script] (aggregation [{name}])")
+    elif kind == "global" and options:
+        raise parsing(f"[global] aggregation [{name}] takes no options")
+    elif kind == "filters":
+        _check(kind, options, {"filters", "other_bucket", "other_bucket_key"})
+        if not isinstance(options.get("filters"), Mapping | list):
+            raise parsing(f"[filters] aggregation [{name}] requires [filters]")
+    sub = body.get("aggs", body.get("aggregations"))
+    children = _plan_all(sub, mapping, depth + 1) if sub is not None else []
+    plan = _Plan(name, kind, None, None, children, options=options)
+    plan.sub_request = _requests(children)
     return plan
 
 

@@ -23,7 +23,7 @@ from app.searchengine.collect import Candidate, Source, collect
 from app.searchengine.errors import bad_request, parsing, unsupported
 from app.searchengine.highlight import Highlighter, parse_highlight
 from app.searchengine.mapping import TYPE_KINDS, FieldKind
-from app.searchengine.query import Compiler, Highlights
+from app.searchengine.query import Compiler
 from app.searchengine.snapshot import IndexSnapshot
 from app.searchengine.sorting import (
     SortKey,
@@ -95,7 +95,7 @@ class _Compiled:
     snapshot: IndexSnapshot
     query: tantivy.Query
     source: Source
-    highlights: Highlights
+    compiler: Compiler
 
 
 def search(
@@ -146,7 +146,15 @@ def search(
     }
     if request.aggregations is not None:
         response["aggregations"] = (
-            aggregate(compiled[0].snapshot, compiled[0].query, request.aggregations)
+            aggregate(
+                compiled[0].snapshot,
+                compiled[0].query,
+                request.aggregations,
+                # Its own compiler: queries of aggregations highlight nothing.
+                Compiler(
+                    compiled[0].snapshot.mapping, now_millis, compiled[0].snapshot.searcher
+                ).compile_filter,
+            )
             if compiled
             else {}
         )
@@ -354,7 +362,7 @@ def _compile(snapshot: IndexSnapshot, request: SearchRequest, now_millis: int) -
         mapping = snapshot.mapping.field(key.field)
         check_field(key, mapping, snapshot.name)
         kinds.append(mapping.kind if mapping is not None else _unmapped_kind(key))
-    return _Compiled(snapshot, query, Source(snapshot, hits_query, kinds), compiler.highlights)
+    return _Compiled(snapshot, query, Source(snapshot, hits_query, kinds), compiler)
 
 
 def _unmapped_kind(key: SortKey) -> FieldKind | None:
@@ -392,7 +400,7 @@ def _hit(
     if request.source.enabled:
         hit["_source"] = request.source.apply(source)
     if request.highlight is not None:
-        fragments = request.highlight.highlight(snapshot.mapping, source, item.highlights)
+        fragments = request.highlight.highlight(snapshot.mapping, source, item.compiler.highlights)
         if fragments:
             hit["highlight"] = fragments
     if request.sort:

@@ -288,7 +288,7 @@ def test_text_fields_cannot_aggregate(events: IndexSnapshot) -> None:
     ("spec", "error_type"),
     [
         ({"p": {"percentiles": {"field": "seats"}}}, UNSUPPORTED_TYPE),
-        ({"f": {"filter": {"term": {"kind": "talk"}}}}, UNSUPPORTED_TYPE),
+        ({"t": {"top_hits": {"size": 1}}}, UNSUPPORTED_TYPE),
         ({"x": {"no_such_agg": {"field": "seats"}}}, "parsing_exception"),
         (
             {
@@ -373,3 +373,38 @@ def test_range_and_histogram(events: IndexSnapshot) -> None:
         (20.0, 1),
         (30.0, 1),
     ]
+
+
+def test_filter_filters_missing_and_global(events: IndexSnapshot) -> None:
+    spec = {
+        "talks": {"filter": {"term": {"kind": "talk"}}, "aggs": {"s": {"sum": {"field": "seats"}}}},
+        "kinds": {
+            "filters": {
+                "filters": {
+                    "workshops": {"term": {"kind": "workshop"}},
+                    "paid": {"term": {"paid": True}},
+                },
+                "other_bucket_key": "rest",
+            }
+        },
+        "listed": {"filters": {"filters": [{"match_all": {}}, {"range": {"seats": {"gte": 20}}}]}},
+        "no_price": {"missing": {"field": "price"}},
+        "all": {"global": {}, "aggs": {"k": {"cardinality": {"field": "kind"}}}},
+    }
+    result = aggs(events, spec, {"range": {"seats": {"gte": 10}}})
+    assert result["talks"] == {"doc_count": 3, "s": {"value": 50.0}}
+    assert result["kinds"] == {
+        "buckets": {
+            "paid": {"doc_count": 2},
+            "workshops": {"doc_count": 1},
+            "rest": {"doc_count": 2},
+        }
+    }
+    assert result["listed"] == {"buckets": [{"doc_count": 4}, {"doc_count": 2}]}
+    assert result["no_price"] == {"doc_count": 1}
+    assert result["all"] == {"doc_count": 5, "k": {"value": 3}}
+    with pytest.raises(SearchError):
+        aggs(
+            events,
+            {"t": {"terms": {"field": "kind"}, "aggs": {"f": {"filter": {"match_all": {}}}}}},
+        )
