@@ -3,8 +3,9 @@ ordering here.
 
 tantivy collects the top k by score, or by one fast field; OpenSearch sorts by several keys,
 with missing values, `search_after` and `min_score`. So the first key goes to tantivy, which
-returns the best `from + size` documents plus every document tied with the last of them
-(the page cannot hold anything else), and those few are ordered exactly here by all keys.
+returns the best `from + size` documents (plus, when more keys follow, every document tied
+with the last of them: the page cannot hold anything else), and those few are ordered
+exactly here by all keys; ties left fall in document order, tantivy's order too.
 What tantivy cannot rank first (ascending score, `_doc`, a custom `missing`, `min_score`,
 `search_after` on score or on a missing value) reads every match instead: exact, and fine
 at the sizes a local engine holds.

@@ -22,7 +22,7 @@ from app.searchengine.aggregations import aggregate
 from app.searchengine.collect import Candidate, Source, collect
 from app.searchengine.errors import bad_request, parsing, unsupported
 from app.searchengine.highlight import Highlighter, parse_highlight
-from app.searchengine.mapping import TYPE_KINDS, FieldKind
+from app.searchengine.mapping import ID_FIELD, TYPE_KINDS, FieldKind
 from app.searchengine.query import Compiler
 from app.searchengine.snapshot import IndexSnapshot
 from app.searchengine.sorting import (
@@ -361,7 +361,10 @@ def _compile(snapshot: IndexSnapshot, request: SearchRequest, now_millis: int) -
     for key in request.sort:
         mapping = snapshot.mapping.field(key.field)
         check_field(key, mapping, snapshot.name)
-        kinds.append(mapping.kind if mapping is not None else _unmapped_kind(key))
+        if key.field == ID_FIELD:
+            kinds.append(FieldKind.KEYWORD)
+        else:
+            kinds.append(mapping.kind if mapping is not None else _unmapped_kind(key))
     return _Compiled(snapshot, query, Source(snapshot, hits_query, kinds), compiler)
 
 
