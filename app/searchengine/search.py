@@ -108,6 +108,7 @@ def search(
     compiled = [_compile(snapshot, request, now_millis) for snapshot in snapshots]
     if request.aggregations is not None and len(snapshots) > 1:
         raise unsupported("aggregations over several indexes")
+    _check_sort_types(request.sort, [item.source.kinds for item in compiled])
     relevance = is_relevance(request.sort)
     scored = relevance or request.track_scores or any(k.is_score for k in request.sort)
     candidates, total = collect(
@@ -366,6 +367,27 @@ def _compile(snapshot: IndexSnapshot, request: SearchRequest, now_millis: int) -
         else:
             kinds.append(mapping.kind if mapping is not None else _unmapped_kind(key))
     return _Compiled(snapshot, query, Source(snapshot, hits_query, kinds), compiler)
+
+
+_SORT_TYPES: Final[Mapping[FieldKind, str]] = {
+    FieldKind.LONG: "LONG",
+    FieldKind.DATE: "LONG",
+    FieldKind.BOOLEAN: "LONG",
+    FieldKind.DOUBLE: "DOUBLE",
+    FieldKind.KEYWORD: "STRING",
+}
+
+
+def _check_sort_types(keys: Sequence[SortKey], kinds: Sequence[Sequence[FieldKind | None]]) -> None:
+    """Several indexes sort together only where a field sorts as the same type in each."""
+    for position, key in enumerate(keys):
+        found = (index_kinds[position] for index_kinds in kinds)
+        types = sorted({_SORT_TYPES[kind] for kind in found if kind is not None})
+        if len(types) > 1:
+            raise bad_request(
+                f"Can't sort on field [{key.field}]; the field has incompatible sort types: "
+                f"[{types[0]}] and [{types[1]}] across shards!"
+            )
 
 
 def _unmapped_kind(key: SortKey) -> FieldKind | None:

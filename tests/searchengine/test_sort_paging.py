@@ -335,3 +335,11 @@ def test_sorted_pages_match_a_reference_order(seed: int) -> None:
             seen.extend(hit["_id"] for hit in hits)
             after = hits[-1]["sort"]
         assert seen == expected, sort
+
+
+def test_several_indexes_need_one_sort_type_per_field() -> None:
+    numbers = snapshot({"1": {"v": 5}}, {"properties": {"v": {"type": "long"}}}, name="a")
+    words = snapshot({"2": {"v": "x"}}, {"properties": {"v": {"type": "keyword"}}}, name="b")
+    with pytest.raises(SearchError) as caught:
+        search([numbers, words], {"sort": ["v"]}, {})
+    assert caught.value.reason.startswith("Can't sort on field [v]; the field has incompatible")
