@@ -24,6 +24,7 @@ from app.searchengine.errors import bad_request, parsing, unsupported
 from app.searchengine.highlight import Highlighter, parse_highlight
 from app.searchengine.mapping import ID_FIELD, TYPE_KINDS, FieldKind
 from app.searchengine.query import Compiler
+from app.searchengine.several import aggregate_several
 from app.searchengine.snapshot import IndexSnapshot
 from app.searchengine.sorting import (
     SortKey,
@@ -106,8 +107,6 @@ def search(
     request = read_request(body, params)
     now_millis = int(time.time() * 1000)
     compiled = [_compile(snapshot, request, now_millis) for snapshot in snapshots]
-    if request.aggregations is not None and len(snapshots) > 1:
-        raise unsupported("aggregations over several indexes")
     _check_sort_types(request.sort, [item.source.kinds for item in compiled])
     relevance = is_relevance(request.sort)
     scored = relevance or request.track_scores or any(k.is_score for k in request.sort)
@@ -146,19 +145,7 @@ def search(
         "hits": hits_body,
     }
     if request.aggregations is not None:
-        response["aggregations"] = (
-            aggregate(
-                compiled[0].snapshot,
-                compiled[0].query,
-                request.aggregations,
-                # Its own compiler: queries of aggregations highlight nothing.
-                Compiler(
-                    compiled[0].snapshot.mapping, now_millis, compiled[0].snapshot.searcher
-                ).compile_filter,
-            )
-            if compiled
-            else {}
-        )
+        response["aggregations"] = _aggregations(compiled, request.aggregations, now_millis)
     response["took"] = int((time.perf_counter() - started) * 1000)
     return response
 
@@ -392,6 +379,23 @@ def _check_sort_types(keys: Sequence[SortKey], kinds: Sequence[Sequence[FieldKin
 
 def _unmapped_kind(key: SortKey) -> FieldKind | None:
     return None if key.unmapped_type is None else TYPE_KINDS.get(key.unmapped_type)
+
+
+def _aggregations(
+    compiled: Sequence[_Compiled], spec: Mapping[str, Any], now_millis: int
+) -> dict[str, Any]:
+    """The response's `aggregations` (queries inside them get their own compiler, so they
+    highlight nothing)."""
+
+    def compiler_for(snapshot: IndexSnapshot) -> Any:
+        return Compiler(snapshot.mapping, now_millis, snapshot.searcher).compile_filter
+
+    if not compiled:
+        return {}
+    if len(compiled) == 1:
+        item = compiled[0]
+        return aggregate(item.snapshot, item.query, spec, compiler_for(item.snapshot))
+    return aggregate_several([(item.snapshot, item.query) for item in compiled], spec, compiler_for)
 
 
 def _best_score(item: _Compiled) -> float:

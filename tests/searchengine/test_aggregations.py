@@ -408,3 +408,43 @@ def test_filter_filters_missing_and_global(events: IndexSnapshot) -> None:
             events,
             {"t": {"terms": {"field": "kind"}, "aggs": {"f": {"filter": {"match_all": {}}}}}},
         )
+
+
+def test_aggregations_over_several_indexes() -> None:
+    first = snapshot(
+        {"1": {"kind": "talk", "seats": 10}, "2": {"kind": "talk", "seats": 30}},
+        {"properties": {"kind": {"type": "keyword"}, "seats": {"type": "long"}}},
+        name="one",
+    )
+    second = snapshot(
+        {"3": {"kind": "party", "seats": 50}, "4": {"kind": "talk", "seats": 2}},
+        {"properties": {"kind": {"type": "keyword"}, "seats": {"type": "long"}}},
+        name="two",
+    )
+    body = {
+        "size": 0,
+        "query": {"range": {"seats": {"gte": 5}}},
+        "aggs": {
+            "kinds": {"terms": {"field": "kind"}, "aggs": {"avg": {"avg": {"field": "seats"}}}},
+            "distinct": {"cardinality": {"field": "kind"}},
+            "everything": {"global": {}},
+        },
+    }
+    result = search([first, second], body, {})
+    assert result["hits"]["total"]["value"] == 3
+    assert result["aggregations"] == {
+        "kinds": {
+            "doc_count_error_upper_bound": 0,
+            "sum_other_doc_count": 0,
+            "buckets": [
+                {"key": "talk", "doc_count": 2, "avg": {"value": 20.0}},
+                {"key": "party", "doc_count": 1, "avg": {"value": 50.0}},
+            ],
+        },
+        "distinct": {"value": 2},
+        "everything": {"doc_count": 4},
+    }
+    clash = snapshot({"5": {"kind": 7}}, {"properties": {"kind": {"type": "long"}}}, name="three")
+    with pytest.raises(SearchError) as caught:
+        search([first, clash], body, {})
+    assert caught.value.status == 400
