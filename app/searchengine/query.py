@@ -399,9 +399,9 @@ class Compiler:
             name, _, weight = str(spec).partition("^")
             boost = _float_option(weight, "boost") if weight else 1.0
             matched = self.resolve(name)
+            # A pattern takes every field it names, leniently (as `index.query.default_field`
+            # `*` does): a number searches numbers too, a word skips them.
             lenient = lenient or "*" in name
-            if "*" in name:
-                matched = [m for m in matched if m.kind in (FieldKind.TEXT, FieldKind.KEYWORD)]
             per_field.extend((m, boost) for m in matched)
         if not per_field:
             return Query.empty_query()

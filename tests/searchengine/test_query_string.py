@@ -47,6 +47,8 @@ def found(index: IndexSnapshot, text: str, **options: Any) -> list[str]:
         ("category:tech || category:Outdoors", ["3", "4", "5"]),
         ("NOT quick", ["3", "4"]),
         ("price:*", ["1", "2", "3"]),
+        ("40", ["4"]),
+        ("true", ["2"]),
     ],
 )
 def test_syntax(events: IndexSnapshot, text: str, expected: list[str]) -> None:
