@@ -26,7 +26,11 @@ from app.searchengine.mapping import EPOCH, FieldKind, FieldMapping, IndexMappin
 from app.searchengine.snapshot import IndexSnapshot
 from app.searchengine.sorting import TEXT_FIELD_DATA
 
-_METRICS: Final = frozenset({"avg", "sum", "min", "max", "cardinality", "value_count", "stats"})
+_METRICS: Final = frozenset(
+    {"avg", "sum", "min", "max", "cardinality", "value_count", "stats", "extended_stats"}
+)
+_BOUNDS: Final = ("upper", "lower", "upper_population", "lower_population", "upper_sampling",
+                  "lower_sampling")  # fmt: skip
 _BUCKETS: Final = frozenset({"terms", "date_histogram", "histogram", "range"})
 _SCOPED: Final = frozenset({"filter", "filters", "missing", "global"})
 KNOWN_AGGREGATIONS: Final = frozenset(
@@ -274,7 +278,9 @@ def _check(kind: str, options: Mapping[str, Any], allowed: set[str]) -> None:
 
 
 def _metric(kind: str, options: Mapping[str, Any], mapping: FieldMapping) -> dict[str, Any]:
-    _check(kind, options, {"field", "missing", "precision_threshold"})
+    _check(kind, options, {"field", "missing", "precision_threshold", "sigma"})
+    if "sigma" in options and kind != "extended_stats":
+        raise parsing(f"[{kind}] unknown field [sigma]")
     if mapping.kind is FieldKind.KEYWORD and kind not in ("cardinality", "value_count"):
         raise bad_request(
             f"Field [{mapping.path}] of type [keyword] is not supported for aggregation [{kind}]"
@@ -590,9 +596,11 @@ def _answer(plan: _Plan, raw: Any) -> dict[str, Any]:
 
 def _metric_answer(plan: _Plan, raw: Any) -> dict[str, Any]:
     is_date = plan.mapping is not None and plan.mapping.kind is FieldKind.DATE
-    if plan.kind == "stats":
+    if plan.kind in ("stats", "extended_stats"):
         stats = dict(raw or {"count": 0, "min": None, "max": None, "avg": None, "sum": 0.0})
         stats["count"] = int(stats.get("count") or 0)
+        if plan.kind == "extended_stats" and not isinstance(stats.get("std_deviation_bounds"), Mapping):  # fmt: skip  # noqa: E501
+            stats["std_deviation_bounds"] = dict.fromkeys(_BOUNDS)
         if is_date:
             for key in ("min", "max", "avg", "sum"):
                 if stats.get(key) is not None:

@@ -448,3 +448,12 @@ def test_aggregations_over_several_indexes() -> None:
     with pytest.raises(SearchError) as caught:
         search([first, clash], body, {})
     assert caught.value.status == 400
+
+
+def test_extended_stats(events: IndexSnapshot) -> None:
+    result = aggs(events, {"e": {"extended_stats": {"field": "seats"}}})["e"]
+    assert (result["count"], result["sum"], result["avg"]) == (4, 70.0, 17.5)
+    assert result["variance"] == pytest.approx(68.75)
+    assert set(result["std_deviation_bounds"]) >= {"upper", "lower"}
+    empty = aggs(events, {"e": {"extended_stats": {"field": "seats"}}}, {"match_none": {}})["e"]
+    assert empty["count"] == 0 and empty["std_deviation_bounds"]["upper"] is None
