@@ -143,7 +143,11 @@ class _Parser:
         if token.kind == "word" and self.peek() is not None and self.peek().kind == "colon":  # type: ignore[union-attr]
             self.take()
             fields = (_unescape(token.text),)
-            token = self.take() if self.peek() is not None else token
+            if self.peek() is None:
+                raise _syntax(self.text, self.position)
+            token = self.take()
+            if fields == ("_exists_",) and token.kind == "word":
+                return self.boosted(self.per_field((_unescape(token.text),), _exists))
         if token.kind == "lparen":
             inner = self.query(fields, closing=True)
             if self.peek() is None:
@@ -217,6 +221,10 @@ class _Parser:
             return node
         boost = float(self.take().text[1:])
         return {"bool": {"must": [node], "boost": boost}}
+
+
+def _exists(field: str) -> dict[str, Any]:
+    return {"exists": {"field": field}}
 
 
 def _unescape(text: str) -> str:

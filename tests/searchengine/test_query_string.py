@@ -48,6 +48,8 @@ def found(index: IndexSnapshot, text: str, **options: Any) -> list[str]:
         ("NOT quick", ["3", "4"]),
         ("price:*", ["1", "2", "3"]),
         ("40", ["4"]),
+        ("_exists_:price", ["1", "2", "3"]),
+        ("NOT _exists_:description", ["5"]),
         ("true", ["2"]),
     ],
 )
