@@ -19,7 +19,7 @@ from typing import Any, Final
 from app.searchengine.analysis import token_spans
 from app.searchengine.errors import parsing, unsupported
 from app.searchengine.mapping import FieldKind, FieldMapping, IndexMapping
-from app.searchengine.query import Highlights
+from app.searchengine.matches import Highlights
 
 DEFAULT_FRAGMENT_SIZE: Final = 100
 DEFAULT_FRAGMENTS: Final = 5

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -27,6 +26,14 @@ from app.searchengine.analysis import analyze
 from app.searchengine.dates import resolve_date
 from app.searchengine.errors import SearchError, bad_request, parsing, unsupported
 from app.searchengine.mapping import ID_FIELD, FieldKind, FieldMapping, IndexMapping
+from app.searchengine.matches import Highlights, Phrase
+from app.searchengine.patterns import (
+    fuzzy_matcher,
+    lucene_regex,
+    regex_matcher,
+    rust_escape,
+    wildcard_regex,
+)
 from app.searchengine.query_string import query_string, simple_query_string
 
 Occur = tantivy.Occur
@@ -55,81 +62,6 @@ _ID_MAPPING: Final = FieldMapping(ID_FIELD, "keyword", FieldKind.KEYWORD)
 
 class NoMatch(Exception):
     """A value no document of the field can hold (`1.5` on a `long`): the query matches none."""
-
-
-@dataclass(frozen=True)
-class Phrase:
-    """A phrase query's terms (the last one a prefix for `match_phrase_prefix`) and slop."""
-
-    terms: tuple[str, ...]
-    slop: int = 0
-    prefix: bool = False
-
-    def occurrences(self, terms: Sequence[str]) -> set[int]:
-        """Positions of `terms` covered by an occurrence of the phrase: its words in order,
-        with at most `slop` other words among them."""
-        found: set[int] = set()
-        width = len(self.terms) + self.slop
-        for start, term in enumerate(terms):
-            if not self._same(0, term):
-                continue
-            positions = [start]
-            for index in range(start + 1, min(len(terms), start + width)):
-                if len(positions) == len(self.terms):
-                    break
-                if self._same(len(positions), terms[index]):
-                    positions.append(index)
-            if len(positions) == len(self.terms):
-                found.update(positions)
-        return found
-
-    def _same(self, index: int, term: str) -> bool:
-        if self.prefix and index == len(self.terms) - 1:
-            return term.startswith(self.terms[index])
-        return term == self.terms[index]
-
-
-@dataclass
-class Highlights:
-    """What each field's query terms are, for highlighting: exact terms and matchers
-    (prefix, wildcard, regexp, fuzzy) per field path. Clauses under `must_not` add none."""
-
-    terms: dict[str, set[str]] = field(default_factory=dict)
-    matchers: dict[str, list[Callable[[str], bool]]] = field(default_factory=dict)
-    phrases: dict[str, list[Phrase]] = field(default_factory=dict)
-
-    def add_terms(self, path: str, terms: Sequence[str]) -> None:
-        self.terms.setdefault(path, set()).update(terms)
-
-    def add_phrase(self, path: str, phrase: Phrase) -> None:
-        self.phrases.setdefault(path, []).append(phrase)
-
-    def marked(self, path: str | None, terms: Sequence[str]) -> set[int]:
-        """The positions of a value's terms to highlight: terms that matched on their own,
-        and the terms of each phrase occurrence (a phrase's words elsewhere stay plain,
-        as with OpenSearch's highlighter)."""
-        positions = {index for index, term in enumerate(terms) if self.matches(path, term)}
-        paths = self.fields() if path is None else (path,)
-        for name in paths:
-            for phrase in self.phrases.get(name, ()):
-                positions.update(phrase.occurrences(terms))
-        return positions
-
-    def add_matcher(self, path: str, matcher: Callable[[str], bool]) -> None:
-        self.matchers.setdefault(path, []).append(matcher)
-
-    def matches(self, path: str | None, term: str) -> bool:
-        """Whether `term` matched in field `path` (any field when `path` is None)."""
-        paths = self.fields() if path is None else (path,)
-        for name in paths:
-            if term in self.terms.get(name, ()):
-                return True
-            if any(matcher(term) for matcher in self.matchers.get(name, ())):
-                return True
-        return False
-
-    def fields(self) -> set[str]:
-        return set(self.terms) | set(self.matchers) | set(self.phrases)
 
 
 @dataclass
@@ -291,7 +223,7 @@ class Compiler:
     def _fuzzy(
         self, mapping: FieldMapping, term: str, distance: int, transpositions: bool
     ) -> tantivy.Query:
-        self._matcher(mapping.path, _fuzzy_matcher(term, distance))
+        self._matcher(mapping.path, fuzzy_matcher(term, distance))
         return Query.fuzzy_term_query(
             self.schema, mapping.tantivy_name, term, distance, transpositions
         )
@@ -684,8 +616,8 @@ class Compiler:
 
     def _prefix(self, mapping: FieldMapping, value: str, insensitive: bool = False) -> Query:
         flags = "(?i)" if insensitive else ""
-        self._matcher(mapping.path, _regex_matcher(flags + re.escape(value) + ".*"))
-        pattern = flags + _rust_escape(value) + ".*"
+        self._matcher(mapping.path, regex_matcher(flags + re.escape(value) + ".*"))
+        pattern = flags + rust_escape(value) + ".*"
         return Query.const_score_query(self._regex(mapping, pattern), 1.0)
 
     def wildcard(self, body: Any) -> tantivy.Query:
@@ -701,7 +633,7 @@ class Compiler:
         value = _as_text(options.get("value", options.get("wildcard", "")))
         flags = "(?i)" if options.get("case_insensitive") else ""
         pattern = flags + wildcard_regex(value)
-        self._matcher(mapping.path, _regex_matcher(pattern))
+        self._matcher(mapping.path, regex_matcher(pattern))
         return _boosted(Query.const_score_query(self._regex(mapping, pattern), 1.0), options)
 
     def regexp(self, body: Any) -> tantivy.Query:
@@ -726,7 +658,7 @@ class Compiler:
         pattern = lucene_regex(_as_text(options.get("value", "")), flags)
         if options.get("case_insensitive"):
             pattern = "(?i)" + pattern
-        self._matcher(mapping.path, _regex_matcher(pattern))
+        self._matcher(mapping.path, regex_matcher(pattern))
         return _boosted(Query.const_score_query(self._regex(mapping, pattern), 1.0), options)
 
     def _regex(self, mapping: FieldMapping, pattern: str) -> tantivy.Query:
@@ -1103,30 +1035,6 @@ def _auto_distance(term: str) -> int:
     return 0 if len(term) < 3 else 1 if len(term) < 6 else 2
 
 
-def _fuzzy_matcher(term: str, distance: int) -> Callable[[str], bool]:
-    def matches(candidate: str) -> bool:
-        return _edit_distance(term, candidate, distance) <= distance
-
-    return matches
-
-
-def _edit_distance(left: str, right: str, limit: int) -> int:
-    """Damerau-Levenshtein (optimal string alignment) distance, stopping past `limit`."""
-    if abs(len(left) - len(right)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(right) + 1))
-    for i, lc in enumerate(left, 1):
-        current = [i] + [0] * len(right)
-        for j, rc in enumerate(right, 1):
-            cost = 0 if lc == rc else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and lc == right[j - 2] and left[i - 2] == rc:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
-
-
 def _between(
     low: str | None, high: str | None, include_low: bool, include_high: bool
 ) -> Callable[[str], bool]:
@@ -1136,88 +1044,3 @@ def _between(
         return above and below
 
     return matches
-
-
-def _regex_matcher(pattern: str) -> Callable[[str], bool]:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compiled = re.compile(pattern)
-    except re.error:
-        return lambda term: False
-    return lambda term: compiled.fullmatch(term) is not None
-
-
-_RUST_SPECIAL: Final = frozenset("\\.+*?()|[]{}^$#&-~")
-
-
-def _rust_escape(text: str) -> str:
-    return "".join("\\" + ch if ch in _RUST_SPECIAL else ch for ch in text)
-
-
-def wildcard_regex(value: str) -> str:
-    """Lucene's wildcard (`*` any run, `?` one character, `\\` escapes) as a regex."""
-    out: list[str] = []
-    escaped = False
-    for ch in value:
-        if escaped:
-            out.append(_rust_escape(ch))
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        else:
-            out.append(_rust_escape(ch))
-    return "".join(out)
-
-
-_LUCENE_OPERATORS: Final = {
-    "@": "ANYSTRING",
-    "&": "INTERSECTION",
-    "~": "COMPLEMENT",
-    "<": "INTERVAL",
-    "#": "EMPTY",
-}
-
-
-def lucene_regex(value: str, flags: str) -> str:
-    """Lucene's regular expression syntax as the regex tantivy runs (whole-term match).
-
-    The shared core (`.`, `*`, `+`, `?`, `{m,n}`, `|`, groups, classes, escapes) is the same;
-    Lucene's optional operators (`@`, `&`, `~`, `<n-m>`, `#`) are refused rather than read
-    differently, and `^`/`$` are literals in Lucene, so they are escaped here.
-    """
-    out: list[str] = []
-    index = 0
-    in_class = False
-    while index < len(value):
-        ch = value[index]
-        if ch == "\\" and index + 1 < len(value):
-            out.append(_rust_escape(value[index + 1]))
-            index += 2
-            continue
-        if ch == '"' and not in_class:
-            end = value.find('"', index + 1)
-            if end < 0:
-                raise SearchError(
-                    400, "query_shard_exception", "failed to create query: expected '\"'"
-                )
-            out.append("".join(_rust_escape(c) for c in value[index + 1 : end]))
-            index = end + 1
-            continue
-        if ch == "[" and not in_class:
-            in_class = True
-        elif ch == "]" and in_class:
-            in_class = False
-        elif not in_class and ch in _LUCENE_OPERATORS and flags != "NONE":
-            raise unsupported(f"the Lucene regular expression operator [{ch}] ([regexp] query)")
-        elif not in_class and ch in "^$":
-            out.append("\\" + ch)
-            index += 1
-            continue
-        out.append(ch)
-        index += 1
-    return "".join(out)
