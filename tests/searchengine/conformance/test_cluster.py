@@ -28,6 +28,19 @@ def test_a_search_over_two_indexes(opensearch: OpenSearch, make_index: Loader) -
     assert opensearch.count(index=[first, second])["count"] == 3
 
 
+def test_aggregations_across_two_indexes(opensearch: OpenSearch, make_index: Loader) -> None:
+    mappings = {"properties": {"k": {"type": "keyword"}, "n": {"type": "long"}}}
+    first = make_index({"1": {"k": "a", "n": 1}, "2": {"k": "b", "n": 2}}, mappings)
+    second = make_index({"1": {"k": "a", "n": 6}}, mappings)
+    body = {"size": 0, "aggs": {"k": {"terms": {"field": "k"}}, "sum": {"sum": {"field": "n"}}}}
+    answer = opensearch.search(index=[first, second], body=body)
+    assert answer["aggregations"]["k"]["buckets"] == [
+        {"key": "a", "doc_count": 2},
+        {"key": "b", "doc_count": 1},
+    ]
+    assert answer["aggregations"]["sum"] == {"value": 9.0}
+
+
 def test_sorting_across_two_indexes(opensearch: OpenSearch, make_index: Loader) -> None:
     first = make_index({"a": {"n": 3}, "b": {"n": 1}}, {"properties": {"n": {"type": "long"}}})
     second = make_index({"c": {"n": 2}}, {"properties": {"n": {"type": "long"}}})

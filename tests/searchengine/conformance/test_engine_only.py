@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch, RequestError
 
-from tests.searchengine.conformance.support import Loader, engine_only, info
+from tests.searchengine.conformance.support import engine_only, info
 
 pytestmark = engine_only
 
@@ -89,13 +89,6 @@ def test_index_aliases(opensearch: OpenSearch, index_name: str) -> None:
 def test_custom_analysis_settings(opensearch: OpenSearch, index_name: str) -> None:
     body = {"settings": {"analysis": {"analyzer": {"mine": {"type": "standard"}}}}}
     refused(lambda: opensearch.indices.create(index=index_name, body=body), "analysis")
-
-
-def test_aggregations_over_several_indexes(opensearch: OpenSearch, make_index: Loader) -> None:
-    first = make_index({"1": {"k": "a"}}, {"properties": {"k": {"type": "keyword"}}})
-    second = make_index({"1": {"k": "b"}}, {"properties": {"k": {"type": "keyword"}}})
-    body = {"size": 0, "aggs": {"k": {"terms": {"field": "k"}}}}
-    refused(lambda: opensearch.search(index=[first, second], body=body), "several index")
 
 
 def test_a_percentiles_aggregation(opensearch: OpenSearch, articles: str) -> None:
