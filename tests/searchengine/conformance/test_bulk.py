@@ -135,6 +135,16 @@ def test_update_with_doc_as_upsert_in_bulk(opensearch: OpenSearch, index_name: s
     assert opensearch.get(index=index_name, id="1")["_source"] == {"n": 1, "m": 2}
 
 
+def test_an_unchanged_update_is_a_noop(opensearch: OpenSearch, index_name: str) -> None:
+    opensearch.index(index=index_name, id="1", body={"n": 1})
+    answer = opensearch.bulk(
+        body=[{"update": {"_index": index_name, "_id": "1"}}, {"doc": {"n": 1}}]
+    )
+    assert answer["errors"] is False
+    ((_, result),) = items(answer)
+    assert (result["status"], result["result"], result["_version"]) == (200, "noop", 1)
+
+
 def test_a_stale_seq_no_fails_only_its_item(opensearch: OpenSearch, index_name: str) -> None:
     first = opensearch.index(index=index_name, id="1", body={"n": 1})
     opensearch.index(index=index_name, id="1", body={"n": 2})

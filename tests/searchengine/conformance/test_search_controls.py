@@ -50,6 +50,7 @@ class TestPaging:
         answer = search(opensearch, articles, query={"term": {"sku": "AB-100"}})
         assert isinstance(answer["took"], int)
         assert answer["timed_out"] is False
+        assert set(answer["_shards"]) >= {"total", "successful", "skipped", "failed"}
         assert answer["_shards"]["failed"] == 0
         ((hit),) = answer["hits"]["hits"]
         assert hit["_index"] == articles
