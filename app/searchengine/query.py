@@ -700,8 +700,6 @@ class Compiler:
                 "_name",
             },
         )
-        if options.get("prefix_length", 0):
-            raise unsupported("[prefix_length] on the [fuzzy] query")
         mappings = self.resolve(path)
         if not mappings:
             return Query.empty_query()
@@ -949,6 +947,11 @@ def _check_options(
     for key in options:
         if key not in allowed:
             raise parsing(f"[{query}] query does not support [{key}]")
+    analyzer = options.get("analyzer")
+    if analyzer is not None and analyzer not in ("standard", "default"):
+        raise unsupported(f"the analyzer [{analyzer}] (the engine has the standard one)")
+    if options.get("prefix_length"):
+        raise unsupported(f"[prefix_length] on the [{query}] query")
 
 
 def _boosted(query: tantivy.Query, options: Mapping[str, Any]) -> tantivy.Query:

@@ -393,6 +393,11 @@ def test_bad_values_are_400s(events: IndexSnapshot) -> None:
     assert refused(events, {"range": {"start": {"gte": "yesterday"}}}).status == 400
     assert refused(events, {"match": {"title": {"qery": "x"}}}).error_type == "parsing_exception"
     assert refused(events, {"term": {"category": None}}).status == 400
+    whitespace = {"match": {"title": {"query": "Quick", "analyzer": "whitespace"}}}
+    assert refused(events, whitespace).error_type == UNSUPPORTED_TYPE
+    prefixed = {"match": {"title": {"query": "quikc", "fuzziness": 1, "prefix_length": 2}}}
+    assert refused(events, prefixed).error_type == UNSUPPORTED_TYPE
+    assert find(events, {"match": {"title": {"query": "python", "analyzer": "standard"}}}) == ["3"]
     assert refused(events, {"match_phrase": {"title": {"query": "a b", "slop": -1}}}).status == 400
 
 
