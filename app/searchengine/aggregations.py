@@ -226,6 +226,7 @@ def _plan(name: str, body: Any, mapping: IndexMapping, depth: int) -> _Plan:
             plan.request = {"terms": {**exact, "segment_size": _EXACT_CARDINALITY}}
     elif kind == "terms":
         plan.request = {"terms": _terms(options, field_mapping)}
+        plan.options = options
     elif kind == "date_histogram":
         plan.request = {"histogram": _date_histogram(plan, options, field_mapping)}
     elif kind == "histogram":
@@ -586,6 +587,9 @@ def _answer(plan: _Plan, raw: Any) -> dict[str, Any]:
             # Equal counts in key order, as OpenSearch breaks ties.
             sign = -1 if order["_count"] == "desc" else 1
             buckets.sort(key=lambda bucket: (sign * bucket["doc_count"], bucket["key"]))
+        if isinstance(plan.options, Mapping) and plan.options.get("show_term_doc_count_error"):
+            for bucket in buckets:
+                bucket["doc_count_error_upper_bound"] = 0  # exact counts: see _terms
         return {
             "doc_count_error_upper_bound": int(raw.get("doc_count_error_upper_bound", 0)),
             "sum_other_doc_count": int(raw.get("sum_other_doc_count", 0)),

@@ -89,6 +89,9 @@ def parse_sort(spec: Any) -> list[SortKey]:
                 if option == "nested":
                     raise unsupported("nested sorting")
                 raise parsing(f"[field_sort] unknown field [{option}]")
+        for option in ("format", "numeric_type"):
+            if option in options:
+                raise unsupported(f"[{option}] in a sort")
         if options.get("mode") not in (None, "min", "max"):
             raise unsupported(f"the sort [mode] [{options['mode']}]")
         order = str(options.get("order", "desc" if name == "_score" else "asc")).lower()

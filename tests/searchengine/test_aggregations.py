@@ -457,3 +457,10 @@ def test_extended_stats(events: IndexSnapshot) -> None:
     assert set(result["std_deviation_bounds"]) >= {"upper", "lower"}
     empty = aggs(events, {"e": {"extended_stats": {"field": "seats"}}}, {"match_none": {}})["e"]
     assert empty["count"] == 0 and empty["std_deviation_bounds"]["upper"] is None
+
+
+def test_show_term_doc_count_error(events: IndexSnapshot) -> None:
+    spec = {"k": {"terms": {"field": "kind", "size": 1, "show_term_doc_count_error": True}}}
+    assert aggs(events, spec)["k"]["buckets"] == [
+        {"key": "talk", "doc_count": 3, "doc_count_error_upper_bound": 0}
+    ]

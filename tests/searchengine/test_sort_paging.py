@@ -131,6 +131,9 @@ def test_sort_errors(people: IndexSnapshot) -> None:
         run(people, {"sort": ["nowhere"]})
     assert unmapped.value.reason == "No mapping found for [nowhere] in order to sort on"
     assert len(ids(run(people, {"sort": [{"nowhere": {"unmapped_type": "long"}}]}))) == 5
+    with pytest.raises(SearchError) as formatted:
+        run(people, {"sort": [{"when": {"order": "asc", "format": "yyyy"}}]})
+    assert formatted.value.error_type == "strawsync_unsupported_exception"
 
 
 def test_from_and_size(people: IndexSnapshot) -> None:
