@@ -20,6 +20,7 @@ from typing import Any, Final
 
 import tantivy
 
+from app.searchengine import top_hits
 from app.searchengine.dates import add_units, floor_unit
 from app.searchengine.errors import SearchError, bad_request, parsing, unsupported
 from app.searchengine.mapping import EPOCH, FieldKind, FieldMapping, IndexMapping, parse_date
@@ -101,9 +102,11 @@ def aggregate(
     query: tantivy.Query,
     spec: Mapping[str, Any],
     compile_query: Callable[[Any], tantivy.Query],
+    hits_for: top_hits.HitsFor | None = None,
 ) -> dict[str, Any]:
     """The `aggregations` of a response for the documents `query` matches;
-    `compile_query` compiles the queries of `filter` and `filters`."""
+    `compile_query` compiles the queries of `filter` and `filters`, `hits_for` runs the
+    searches of `top_hits` (None: top_hits refused)."""
     plans = _plan_all(spec, snapshot.mapping, 0)
     direct = [p for p in plans if not p.by_period and p.kind not in _SCOPED]
     raw = _run(snapshot.searcher, query, _requests(direct))
@@ -115,6 +118,7 @@ def aggregate(
             answers[plan.name] = _by_period(snapshot, query, plan)
         else:
             answers[plan.name] = _answer_in(plan, raw)
+    top_hits.fill(plans, answers, query, snapshot.mapping.schema, hits_for, compile_query)
     return answers
 
 
@@ -190,6 +194,10 @@ def _plan(name: str, body: Any, mapping: IndexMapping, depth: int) -> _Plan:
     kind = types[0]
     if kind in _SCOPED:
         return _plan_scoped(name, kind, body, mapping, depth)
+    if kind == "top_hits":
+        if body.get("aggs", body.get("aggregations")) is not None:
+            raise parsing(f"Aggregator [{name}] of type [top_hits] cannot accept sub-aggregations")
+        return _Plan(name, kind, None, None, [], options=top_hits.check_options(body[kind]))
     if kind not in _METRICS and kind not in _BUCKETS:
         if kind in KNOWN_AGGREGATIONS:
             raise unsupported(f"the [{kind}] aggregation")
@@ -563,6 +571,8 @@ def _requests(plans: Iterable[_Plan]) -> dict[str, Any]:
 
 def _answer_in(plan: _Plan, container: Mapping[str, Any]) -> dict[str, Any]:
     """The answer of `plan` from tantivy's answers at its level (`container`)."""
+    if plan.kind == "top_hits":
+        return {}  # filled once the buckets are known: top_hits.fill
     raw = container.get(plan.name)
     if plan.kind == "cardinality" and plan.request is not None:
         buckets = raw.get("buckets", []) if isinstance(raw, Mapping) else []

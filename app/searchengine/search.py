@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import struct
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -345,15 +345,21 @@ def _compile(snapshot: IndexSnapshot, request: SearchRequest, now_millis: int) -
         hits_query = tantivy.Query.boolean_query(
             [(tantivy.Occur.Must, query), (tantivy.Occur.Must, post)]
         )
+    kinds = _sort_kinds(snapshot, request.sort)
+    return _Compiled(snapshot, query, Source(snapshot, hits_query, kinds), compiler)
+
+
+def _sort_kinds(snapshot: IndexSnapshot, keys: Sequence[SortKey]) -> list[FieldKind | None]:
+    """How each sort key's field sorts in `snapshot` (OpenSearch's 400s for impossible ones)."""
     kinds: list[FieldKind | None] = []
-    for key in request.sort:
+    for key in keys:
         mapping = snapshot.mapping.field(key.field)
         check_field(key, mapping, snapshot.name)
         if key.field == ID_FIELD:
             kinds.append(FieldKind.KEYWORD)
         else:
             kinds.append(mapping.kind if mapping is not None else _unmapped_kind(key))
-    return _Compiled(snapshot, query, Source(snapshot, hits_query, kinds), compiler)
+    return kinds
 
 
 _SORT_TYPES: Final[Mapping[FieldKind, str]] = {
@@ -394,8 +400,40 @@ def _aggregations(
         return {}
     if len(compiled) == 1:
         item = compiled[0]
-        return aggregate(item.snapshot, item.query, spec, compiler_for(item.snapshot))
+        hits_for = _top_hits_search(item, now_millis)
+        return aggregate(item.snapshot, item.query, spec, compiler_for(item.snapshot), hits_for)
     return aggregate_several([(item.snapshot, item.query) for item in compiled], spec, compiler_for)
+
+
+def _top_hits_search(
+    item: _Compiled, now_millis: int
+) -> Callable[[tantivy.Query, Mapping[str, Any]], dict[str, Any]]:
+    """The search a `top_hits` aggregation runs for one bucket: hits shaped as a search's."""
+    snapshot = item.snapshot
+
+    def hits_for(query: tantivy.Query, options: Mapping[str, Any]) -> dict[str, Any]:
+        body = {"size": options.get("size", 3), "from": options.get("from", 0)}
+        for key in ("sort", "_source"):
+            if key in options:
+                body[key] = options[key]
+        request = read_request(body, {})
+        kinds = _sort_kinds(snapshot, request.sort)
+        bucket = _Compiled(snapshot, query, Source(snapshot, query, kinds), item.compiler)
+        relevance = is_relevance(request.sort)
+        scored = relevance or any(k.is_score for k in request.sort)
+        candidates, total = collect(
+            [bucket.source], request.sort, request.start + request.size, None, None, scored
+        )
+        page = candidates[request.start : request.start + request.size]
+        hits = [_hit(bucket, c, request, scored) for c in page]
+        best = max((c.score for c in candidates), default=None) if scored else None
+        return {
+            "total": {"value": total, "relation": "eq"},
+            "max_score": None if best is None else shortest_float32(best),
+            "hits": hits,
+        }
+
+    return hits_for
 
 
 def _best_score(item: _Compiled) -> float:

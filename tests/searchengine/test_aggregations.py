@@ -288,7 +288,7 @@ def test_text_fields_cannot_aggregate(events: IndexSnapshot) -> None:
     ("spec", "error_type"),
     [
         ({"p": {"percentiles": {"field": "seats"}}}, UNSUPPORTED_TYPE),
-        ({"t": {"top_hits": {"size": 1}}}, UNSUPPORTED_TYPE),
+        ({"c": {"composite": {"sources": []}}}, UNSUPPORTED_TYPE),
         ({"x": {"no_such_agg": {"field": "seats"}}}, "parsing_exception"),
         (
             {
@@ -464,3 +464,38 @@ def test_show_term_doc_count_error(events: IndexSnapshot) -> None:
     assert aggs(events, spec)["k"]["buckets"] == [
         {"key": "talk", "doc_count": 3, "doc_count_error_upper_bound": 0}
     ]
+
+
+def test_top_hits_per_bucket(events: IndexSnapshot) -> None:
+    spec = {
+        "kinds": {
+            "terms": {"field": "kind"},
+            "aggs": {
+                "biggest": {
+                    "top_hits": {"size": 1, "sort": [{"seats": "desc"}], "_source": ["seats"]}
+                }
+            },
+        },
+        "months": {
+            "date_histogram": {"field": "at", "calendar_interval": "month", "min_doc_count": 1},
+            "aggs": {"first": {"top_hits": {"size": 1, "sort": ["at"]}}},
+        },
+        "best": {"top_hits": {"size": 2}},
+    }
+    result = aggs(events, spec, {"exists": {"field": "seats"}})
+    talk = result["kinds"]["buckets"][0]
+    assert talk["key"] == "talk"
+    assert talk["biggest"]["hits"]["total"] == {"value": 3, "relation": "eq"}
+    (hit,) = talk["biggest"]["hits"]["hits"]
+    assert (hit["_id"], hit["_source"], hit["sort"], hit["_score"]) == (
+        "2",
+        {"seats": 30},
+        [30],
+        None,
+    )
+    firsts = [b["first"]["hits"]["hits"][0]["_id"] for b in result["months"]["buckets"]]
+    assert firsts == ["1", "3", "4"]
+    assert len(result["best"]["hits"]["hits"]) == 2
+    assert result["best"]["hits"]["max_score"] == 1.0
+    with pytest.raises(SearchError):
+        aggs(events, {"t": {"top_hits": {"size": 1, "highlight": {}}}})
