@@ -125,15 +125,20 @@ def _bucket_query(plan: Any, bucket: Mapping[str, Any], schema: tantivy.Schema) 
     name = mapping.tantivy_name
     key: Any = bucket.get("key")
     if plan.kind == "terms":
-        match mapping.kind:
-            case FieldKind.KEYWORD:
-                return tantivy.Query.term_query(schema, name, str(key))
-            case FieldKind.BOOLEAN:
-                return tantivy.Query.term_query(schema, name, bool(key))
-            case FieldKind.DOUBLE:
-                return _range(schema, name, tantivy.FieldType.Float, float(key), float(key))
-            case _:
-                return _range(schema, name, tantivy.FieldType.Integer, int(key), int(key))
+        query = _term(schema, mapping, key)
+        missing = plan.request["terms"].get("missing")
+        if missing is not None and missing == key:
+            # The `missing` bucket holds the documents without the field too.
+            absent = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, tantivy.Query.all_query()),
+                    (tantivy.Occur.MustNot, tantivy.Query.exists_query(name)),
+                ]
+            )
+            query = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Should, query), (tantivy.Occur.Should, absent)]
+            )
+        return query
     if plan.kind == "range":
         low, high = bucket.get("from"), bucket.get("to")
         double = mapping.kind is FieldKind.DOUBLE
@@ -160,6 +165,19 @@ def _bucket_query(plan: Any, bucket: Mapping[str, Any], schema: tantivy.Schema) 
     low = int(-(-start // 1))
     high = int(-(-(start + interval) // 1)) - 1
     return _range(schema, name, tantivy.FieldType.Integer, low, high)
+
+
+def _term(schema: tantivy.Schema, mapping: FieldMapping, key: Any) -> tantivy.Query:
+    name = mapping.tantivy_name
+    match mapping.kind:
+        case FieldKind.KEYWORD:
+            return tantivy.Query.term_query(schema, name, str(key))
+        case FieldKind.BOOLEAN:
+            return tantivy.Query.term_query(schema, name, bool(key))
+        case FieldKind.DOUBLE:
+            return _range(schema, name, tantivy.FieldType.Float, float(key), float(key))
+        case _:
+            return _range(schema, name, tantivy.FieldType.Integer, int(key), int(key))
 
 
 def _range(
