@@ -13,7 +13,7 @@ intervals cannot express, are counted from day buckets here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final
@@ -103,10 +103,11 @@ def aggregate(
     spec: Mapping[str, Any],
     compile_query: Callable[[Any], tantivy.Query],
     hits_for: top_hits.HitsFor | None = None,
+    typed_keys: bool = False,
 ) -> dict[str, Any]:
     """The `aggregations` of a response for the documents `query` matches;
     `compile_query` compiles the queries of `filter` and `filters`, `hits_for` runs the
-    searches of `top_hits` (None: top_hits refused)."""
+    searches of `top_hits` (None: top_hits refused); `typed_keys` names them `type#name`."""
     plans = _plan_all(spec, snapshot.mapping, 0)
     direct = [p for p in plans if not p.by_period and p.kind not in _SCOPED]
     raw = _run(snapshot.searcher, query, _requests(direct))
@@ -119,7 +120,47 @@ def aggregate(
         else:
             answers[plan.name] = _answer_in(plan, raw)
     top_hits.fill(plans, answers, query, snapshot.mapping.schema, hits_for, compile_query)
-    return answers
+    return _typed(plans, answers) if typed_keys else answers
+
+
+def _typed(plans: Sequence[_Plan], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """`typed_keys`: each aggregation named `type#name`, as the typed clients parse them."""
+    typed: dict[str, Any] = {}
+    for plan in plans:
+        answer = answers[plan.name]
+        if plan.children:
+            answer = _typed_children(plan.children, answer)
+        typed[f"{_type_name(plan)}#{plan.name}"] = answer
+    return typed
+
+
+def _typed_children(children: Sequence[_Plan], answer: Any) -> Any:
+    if not isinstance(answer, Mapping):
+        return answer
+    if "buckets" in answer:
+        buckets = answer["buckets"]
+        if isinstance(buckets, Mapping):
+            renamed: Any = {key: _typed_bucket(children, b) for key, b in buckets.items()}
+        else:
+            renamed = [_typed_bucket(children, bucket) for bucket in buckets]
+        return {**answer, "buckets": renamed}
+    return _typed_bucket(children, answer)
+
+
+def _typed_bucket(children: Sequence[_Plan], bucket: Mapping[str, Any]) -> dict[str, Any]:
+    names = {child.name for child in children}
+    own = {key: value for key, value in bucket.items() if key not in names}
+    return {**own, **_typed(children, bucket)}
+
+
+def _type_name(plan: _Plan) -> str:
+    if plan.kind != "terms":
+        return plan.kind
+    if plan.mapping is None:
+        return "umterms"
+    return {FieldKind.KEYWORD: "sterms", FieldKind.DOUBLE: "dterms"}.get(
+        plan.mapping.kind, "lterms"
+    )
 
 
 def _scoped(

@@ -86,6 +86,7 @@ class SearchRequest:
     version: bool
     seq_no_primary_term: bool
     total_as_int: bool
+    typed_keys: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,9 @@ def search(
         "hits": hits_body,
     }
     if request.aggregations is not None:
-        response["aggregations"] = _aggregations(compiled, request.aggregations, now_millis)
+        response["aggregations"] = _aggregations(
+            compiled, request.aggregations, now_millis, request.typed_keys
+        )
     response["took"] = int((time.perf_counter() - started) * 1000)
     return response
 
@@ -192,7 +195,6 @@ def read_request(body: Mapping[str, Any] | None, params: Mapping[str, str]) -> S
         if name not in _SEARCH_PARAMS:
             raise bad_request(f"request [_search] contains unrecognized parameter: [{name}]")
     for name in (
-        "typed_keys",
         "stored_fields",
         "docvalue_fields",
         "terminate_after",
@@ -201,7 +203,7 @@ def read_request(body: Mapping[str, Any] | None, params: Mapping[str, str]) -> S
         "suggest_field",
         "stats",
     ):
-        if name in params and not (name == "typed_keys" and params[name] == "false"):
+        if name in params:
             raise unsupported(f"the [{name}] URL parameter")
 
     start = _int_option(params.get("from", body.get("from", 0)), "from")
@@ -261,6 +263,7 @@ def read_request(body: Mapping[str, Any] | None, params: Mapping[str, str]) -> S
             params.get("seq_no_primary_term", body.get("seq_no_primary_term", False))
         ),
         total_as_int=_flag(params.get("rest_total_hits_as_int", False)),
+        typed_keys=_flag(params.get("typed_keys", False)),
     )
 
 
@@ -388,7 +391,7 @@ def _unmapped_kind(key: SortKey) -> FieldKind | None:
 
 
 def _aggregations(
-    compiled: Sequence[_Compiled], spec: Mapping[str, Any], now_millis: int
+    compiled: Sequence[_Compiled], spec: Mapping[str, Any], now_millis: int, typed_keys: bool
 ) -> dict[str, Any]:
     """The response's `aggregations` (queries inside them get their own compiler, so they
     highlight nothing)."""
@@ -401,8 +404,11 @@ def _aggregations(
     if len(compiled) == 1:
         item = compiled[0]
         hits_for = _top_hits_search(item, now_millis)
-        return aggregate(item.snapshot, item.query, spec, compiler_for(item.snapshot), hits_for)
-    return aggregate_several([(item.snapshot, item.query) for item in compiled], spec, compiler_for)
+        return aggregate(
+            item.snapshot, item.query, spec, compiler_for(item.snapshot), hits_for, typed_keys
+        )
+    parts = [(item.snapshot, item.query) for item in compiled]
+    return aggregate_several(parts, spec, compiler_for, typed_keys)
 
 
 def _top_hits_search(

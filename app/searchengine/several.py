@@ -32,6 +32,7 @@ def aggregate_several(
     parts: Sequence[tuple[IndexSnapshot, tantivy.Query]],
     spec: Mapping[str, Any],
     compiler_for: Callable[[IndexSnapshot], Callable[[Any], tantivy.Query]],
+    typed_keys: bool = False,
 ) -> dict[str, Any]:
     """The `aggregations` over the documents each `(snapshot, query)` matches."""
     mapping = _merged_mapping([snapshot.mapping for snapshot, _ in parts])
@@ -58,7 +59,7 @@ def aggregate_several(
     index.reload()
     merged = IndexSnapshot("_several", mapping, index.searcher())
     only_matches = tantivy.Query.term_query(mapping.schema, MATCHED, True)
-    return aggregate(merged, only_matches, spec, compiler_for(merged))
+    return aggregate(merged, only_matches, spec, compiler_for(merged), None, typed_keys)
 
 
 def _merged_mapping(mappings: Sequence[IndexMapping]) -> IndexMapping:

@@ -499,3 +499,22 @@ def test_top_hits_per_bucket(events: IndexSnapshot) -> None:
     assert result["best"]["hits"]["max_score"] == 1.0
     with pytest.raises(SearchError):
         aggs(events, {"t": {"top_hits": {"size": 1, "highlight": {}}}})
+
+
+def test_typed_keys_name_aggregations_by_type(events: IndexSnapshot) -> None:
+    body = {
+        "size": 0,
+        "aggs": {
+            "k": {"terms": {"field": "kind"}, "aggs": {"s": {"sum": {"field": "seats"}}}},
+            "n": {"terms": {"field": "seats"}},
+            "f": {"filter": {"term": {"paid": True}}, "aggs": {"a": {"avg": {"field": "price"}}}},
+        },
+    }
+    result = search([events], body, {"typed_keys": "true"})["aggregations"]
+    assert set(result) == {"sterms#k", "lterms#n", "filter#f"}
+    assert result["sterms#k"]["buckets"][0] == {
+        "key": "talk",
+        "doc_count": 3,
+        "sum#s": {"value": 50.0},
+    }
+    assert result["filter#f"] == {"doc_count": 2, "avg#a": {"value": 27.5}}
