@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.definition.model import DataSourceDef
+from app.definition.model import TEMPLATE_VERSIONS, DataSourceDef
 
 
 class DataSourceError(Exception):
@@ -32,6 +32,33 @@ class InvalidRequestError(Exception):
     def __init__(self, message: str) -> None:
         self.message = message
         super().__init__(message)
+
+
+def request_operation(
+    document: Any, fields: frozenset[str], operations: Sequence[str], what: str
+) -> str:
+    """The `operation` of a request document whose `version` and `operation` AppSync
+    requires and which allows only `fields`; InvalidRequestError in AppSync's words
+    (`what` names the data source in them, e.g. "Lambda")."""
+    if not isinstance(document, dict):
+        raise InvalidRequestError("Unable to convert request template to Object.")
+    unknown = sorted(set(document) - fields)
+    if unknown:
+        names = ", ".join(f"'$[{name}]'" for name in unknown)
+        raise InvalidRequestError(f"Unknown field(s) {names} in the {what} request.")
+    version = document.get("version")
+    if version is None:
+        raise InvalidRequestError("Value for field '$[version]' not found.")
+    if version not in TEMPLATE_VERSIONS:
+        raise InvalidRequestError(f"Unsupported version '{version}'.")
+    operation = document.get("operation")
+    if operation is None:
+        raise InvalidRequestError("Value for field '$[operation]' not found.")
+    if operation not in operations:
+        raise InvalidRequestError(
+            f"Unsupported operation '{operation}'; expected one of {', '.join(operations)}."
+        )
+    return str(operation)
 
 
 @dataclass(slots=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Final, Protocol
 
 from app.engines.base import EngineError, EngineExit
+from app.engines.probe import answers_ok
 
 logger = logging.getLogger("strawsync.searchengine")
 
@@ -220,22 +221,12 @@ class LocalSearchEngine:
         raise SearchEngineFailed(f"{what}; its log ends with:\n{log}")
 
 
+_PING = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+
+
 async def answers(port: int, within: float = 5.0) -> bool:
     """Whether the engine on loopback `port` answers `GET /` with HTTP 200."""
-    try:
-        async with asyncio.timeout(within):
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            try:
-                writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                await writer.drain()
-                status = await reader.readline()
-            finally:
-                writer.close()
-                with contextlib.suppress(OSError):
-                    await writer.wait_closed()
-    except (OSError, TimeoutError):
-        return False
-    return status.split(b" ", 2)[1:2] == [b"200"]
+    return await answers_ok("127.0.0.1", port, _PING, within)
 
 
 def _open_files(data_dir: Path | None) -> tuple[Path, Path, IO[bytes]]:

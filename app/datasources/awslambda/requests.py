@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-from app.datasources.base import InvalidRequestError
-from app.definition.model import TEMPLATE_VERSIONS
+from app.datasources.base import InvalidRequestError, request_operation
 from app.functions.base import InvocationType
 
 FIELDS: Final = frozenset({"version", "operation", "payload", "invocationType"})
@@ -34,24 +33,7 @@ class LambdaRequest:
 
 def parse_request(document: Any) -> LambdaRequest:
     """The request, or InvalidRequestError saying what is wrong, in AppSync's words."""
-    if not isinstance(document, dict):
-        raise InvalidRequestError("Unable to convert request template to Object.")
-    unknown = sorted(set(document) - FIELDS)
-    if unknown:
-        names = ", ".join(f"'$[{name}]'" for name in unknown)
-        raise InvalidRequestError(f"Unknown field(s) {names} in the Lambda request.")
-    version = document.get("version")
-    if version is None:
-        raise InvalidRequestError("Value for field '$[version]' not found.")
-    if version not in TEMPLATE_VERSIONS:
-        raise InvalidRequestError(f"Unsupported version '{version}'.")
-    operation = document.get("operation")
-    if operation is None:
-        raise InvalidRequestError("Value for field '$[operation]' not found.")
-    if operation not in tuple(Operation):
-        raise InvalidRequestError(
-            f"Unsupported operation '{operation}'; expected one of Invoke, BatchInvoke."
-        )
+    operation = request_operation(document, FIELDS, tuple(Operation), "Lambda")
     invocation_type = document.get("invocationType", InvocationType.REQUEST_RESPONSE.value)
     if invocation_type not in tuple(InvocationType):
         raise InvalidRequestError(

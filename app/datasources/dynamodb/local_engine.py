@@ -46,6 +46,7 @@ from app.engines.commands import (
     publish,
     run_command,
 )
+from app.engines.probe import answers_ok
 
 logger = logging.getLogger("strawsync.dynamodb")
 
@@ -612,20 +613,7 @@ async def answers(port: int, host: str = LOOPBACK, within: float = 5.0) -> bool:
         _PING_HEADERS.format(host=host, port=port, length=len(_PING_BODY)).encode("ascii")
         + _PING_BODY
     )
-    try:
-        async with asyncio.timeout(within):
-            reader, writer = await asyncio.open_connection(host, port)
-            try:
-                writer.write(request)
-                await writer.drain()
-                status = await reader.readline()
-            finally:
-                writer.close()
-                with contextlib.suppress(OSError):
-                    await writer.wait_closed()
-    except (OSError, TimeoutError):
-        return False
-    return status.split(b" ", 2)[1:2] == [b"200"]
+    return await answers_ok(host, port, request, within)
 
 
 # --- Inspecting sockets ---------------------------------------------------------------------

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
-from app.datasources.base import InvalidRequestError
-from app.definition.model import TEMPLATE_VERSIONS
+from app.datasources.base import InvalidRequestError, request_operation
 
 FIELDS: Final = frozenset({"version", "operation", "path", "params"})
 PARAMS: Final = frozenset({"headers", "queryString", "body"})
@@ -48,24 +47,7 @@ class SearchRequest:
 
 def parse_request(document: Any) -> SearchRequest:
     """The request, or InvalidRequestError saying what is wrong, in AppSync's words."""
-    if not isinstance(document, dict):
-        raise InvalidRequestError("Unable to convert request template to Object.")
-    unknown = sorted(set(document) - FIELDS)
-    if unknown:
-        names = ", ".join(f"'$[{name}]'" for name in unknown)
-        raise InvalidRequestError(f"Unknown field(s) {names} in the OpenSearch request.")
-    version = document.get("version")
-    if version is None:
-        raise InvalidRequestError("Value for field '$[version]' not found.")
-    if version not in TEMPLATE_VERSIONS:
-        raise InvalidRequestError(f"Unsupported version '{version}'.")
-    operation = document.get("operation")
-    if operation is None:
-        raise InvalidRequestError("Value for field '$[operation]' not found.")
-    if operation not in tuple(Operation):
-        raise InvalidRequestError(
-            f"Unsupported operation '{operation}'; expected one of GET, POST, PUT, HEAD, DELETE."
-        )
+    operation = request_operation(document, FIELDS, tuple(Operation), "OpenSearch")
     path = document.get("path")
     if path is None:
         raise InvalidRequestError("Value for field '$[path]' not found.")
