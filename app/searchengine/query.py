@@ -785,10 +785,19 @@ class Compiler:
         return _boosted(Query.disjunction_max_query(queries, tie), body)
 
     def query_string(self, body: Any) -> tantivy.Query:
-        return self.compile({"bool": {"must": [query_string(body, self.expand)]}})
+        return self.compile({"bool": {"must": [query_string(body, self.expand, self.normalize)]}})
 
     def simple_query_string(self, body: Any) -> tantivy.Query:
-        return self.compile({"bool": {"must": [simple_query_string(body, self.expand)]}})
+        node = simple_query_string(body, self.expand, self.normalize)
+        return self.compile({"bool": {"must": [node]}})
+
+    def normalize(self, path: str, text: str) -> str:
+        """A query string's wildcard, prefix or fuzzy word as `path` indexes terms:
+        lowercase for text (OpenSearch normalizes them so), unchanged for keyword."""
+        mappings = self.resolve(path)
+        if mappings and mappings[0].kind is FieldKind.KEYWORD:
+            return text
+        return text.lower()
 
     def expand(self, pattern: str) -> list[str]:
         """The searchable fields a query string's field pattern names."""

@@ -70,11 +70,14 @@ def _syntax(text: str, position: int) -> SearchError:
 @dataclass(frozen=True)
 class Settings:
     """How the words of a query string become queries. `expand` gives the fields a
-    wildcard pattern (`*`, `title*`) stands for."""
+    wildcard pattern (`*`, `title*`) stands for; `normalize` readies a wildcard, prefix or
+    fuzzy word for one field."""
 
     fields: tuple[str, ...]
     default_and: bool
     expand: Callable[[str], list[str]] = field(default=lambda pattern: [pattern])
+    normalize: Callable[[str, str], str] = field(default=lambda name, text: text.lower())
+    """A term-level word as the field indexes it (lowercase for text, as is for keyword)."""
 
 
 class _Parser:
@@ -174,20 +177,23 @@ class _Parser:
             bound = {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}[comparison.group(1)]
             value = _unescape(comparison.group(2))
             return self.per_field(fields, lambda f: {"range": {f: {bound: value}}})
+        normalize = self.settings.normalize
         if self.peek() is not None and self.peek().kind == "tilde":  # type: ignore[union-attr]
             distance = self.take().text[1:] or "AUTO"
-            value = _unescape(text).lower()
+            value = _unescape(text)
             return self.per_field(
-                fields, lambda f: {"fuzzy": {f: {"value": value, "fuzziness": distance}}}
+                fields,
+                lambda f: {"fuzzy": {f: {"value": normalize(f, value), "fuzziness": distance}}},
             )
         bare = text.replace("\\\\", "").replace("\\*", "").replace("\\?", "")
-        if "?" in bare or "*" in bare.rstrip("*"):
-            raise unsupported("wildcards other than a trailing * in a query string")
-        if bare.endswith("*") and bare != "*":
-            value = _unescape(text[:-1]).lower()
-            return self.per_field(fields, lambda f: {"prefix": {f: value}})
         if bare == "*":
             return self.per_field(fields, lambda f: {"exists": {"field": f}})
+        if "?" in bare or "*" in bare.rstrip("*"):
+            # Lucene's wildcard syntax is the wildcard query's: escapes stay as they are.
+            return self.per_field(fields, lambda f: {"wildcard": {f: normalize(f, text)}})
+        if bare.endswith("*"):
+            value = _unescape(text[:-1])
+            return self.per_field(fields, lambda f: {"prefix": {f: normalize(f, value)}})
         return {"multi_match": {"query": _unescape(text), "fields": list(fields), "lenient": True}}
 
     def per_field(
@@ -267,7 +273,9 @@ _SIMPLE_OPTIONS: Final = frozenset(
 )  # fmt: skip
 
 
-def query_string(body: Any, expand: Callable[[str], list[str]]) -> dict[str, Any]:
+def query_string(
+    body: Any, expand: Callable[[str], list[str]], normalize: Callable[[str, str], str]
+) -> dict[str, Any]:
     """The DSL a `query_string` query stands for."""
     if not isinstance(body, Mapping) or not isinstance(body.get("query"), str):
         raise parsing("[query_string] requires a [query] string")
@@ -275,11 +283,13 @@ def query_string(body: Any, expand: Callable[[str], list[str]]) -> dict[str, Any
         if key not in _QUERY_STRING_OPTIONS:
             raise unsupported(f"[{key}] on the [query_string] query")
     fields = _fields(body.get("fields"), str(body.get("default_field", "*")))
-    settings = Settings(fields, _default_and(body.get("default_operator")), expand)
+    settings = Settings(fields, _default_and(body.get("default_operator")), expand, normalize)
     return _with_boost(parse(body["query"], settings), body)
 
 
-def simple_query_string(body: Any, expand: Callable[[str], list[str]]) -> dict[str, Any]:
+def simple_query_string(
+    body: Any, expand: Callable[[str], list[str]], normalize: Callable[[str, str], str]
+) -> dict[str, Any]:
     """The DSL a `simple_query_string` query stands for (`+` AND, `|` OR, `-` NOT,
     `"phrases"`, `prefix*`, `word~N`, `(...)`); text it cannot read is searched as words."""
     if not isinstance(body, Mapping) or not isinstance(body.get("query"), str):
@@ -290,7 +300,7 @@ def simple_query_string(body: Any, expand: Callable[[str], list[str]]) -> dict[s
     if body.get("flags") not in (None, "ALL"):
         raise unsupported("[flags] on the [simple_query_string] query")
     fields = _fields(body.get("fields"), "*")
-    settings = Settings(fields, _default_and(body.get("default_operator")), expand)
+    settings = Settings(fields, _default_and(body.get("default_operator")), expand, normalize)
     # Into the classic syntax: its operators become words, `|` and `+` its OR and AND,
     # and what is syntax only there is escaped.
     text = re.sub(r"\b(AND|OR|NOT)\b", lambda m: m.group(0).lower(), body["query"])
