@@ -11,13 +11,15 @@ statuses follow the same pattern (an inference; only the 400 is observed): 401/4
 source type's service: `Elasticsearch:` for AMAZON_ELASTICSEARCH, `OpenSearch:` for
 AMAZON_OPENSEARCH_SERVICE.
 
-The message is what the cluster said (the first root cause's `reason`, which says more than a
-search's "all shards failed"), and the raw error answer is kept as the error's data, so a
-response template sees it as `$ctx.result` (`found: false` on a 404 `GET _doc`).
+The message is AppSync's, naming only the HTTP status (`Elasticsearch responded with an
+error: Bad Request`, amplify-cli#863): what the cluster said (`cluster_reason`, the first root
+cause's `reason`) goes to the server log instead. The raw error answer is kept as the error's
+data, so a response template sees it as `$ctx.result` (`found: false` on a 404 `GET _doc`).
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any, Final
 
 from app.datasources.base import DataSourceError
@@ -52,6 +54,15 @@ def cluster_error(service: str, response: OpenSearchResponse) -> DataSourceError
 
 
 def error_message(service: str, response: OpenSearchResponse) -> str:
+    """AppSync's message for an error status: the service and the status's reason phrase."""
+    try:
+        phrase = HTTPStatus(response.status).phrase
+    except ValueError:
+        phrase = f"HTTP {response.status}"
+    return f"{service} responded with an error: {phrase}"
+
+
+def cluster_reason(service: str, response: OpenSearchResponse) -> str:
     """What the cluster said was wrong, or its status when it said nothing readable."""
     body: Any = response.body
     error = body.get("error") if isinstance(body, dict) else None

@@ -43,7 +43,7 @@ from app.datasources.opensearch.errors import (
     ELASTICSEARCH,
     OPENSEARCH,
     cluster_error,
-    error_message,
+    cluster_reason,
     unreachable,
 )
 from app.datasources.opensearch.requests import parse_request
@@ -90,7 +90,7 @@ async def provision_indexes(
         elif _already_exists(response.body):
             existing.append(index.name)
         else:
-            raise IndexProvisionError(index.name, error_message(service, response))
+            raise IndexProvisionError(index.name, cluster_reason(service, response))
     return ProvisionResult(tuple(created), tuple(existing))
 
 
@@ -186,6 +186,14 @@ class OpenSearchDataSource(BaseDataSource):
         except OpenSearchError as error:
             raise unreachable(self.service, error) from None
         if not response.ok:
+            logger.info(
+                "data source %s: %s %s answered %d: %s",
+                self.definition.name,
+                request.operation.value,
+                request.path,
+                response.status,
+                cluster_reason(self.service, response),
+            )
             raise cluster_error(self.service, response)
         return response.body
 
