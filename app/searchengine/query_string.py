@@ -304,7 +304,8 @@ def simple_query_string(
     # Into the classic syntax: its operators become words, `|` and `+` its OR and AND,
     # and what is syntax only there is escaped.
     text = re.sub(r"\b(AND|OR|NOT)\b", lambda m: m.group(0).lower(), body["query"])
-    text = re.sub(r"([:^\[\]{}/!<>=&\\])", r"\\\1", text)
+    text = re.sub(r"([:^\[\]{}/!<>=&?\\])", r"\\\1", text)
+    text = re.sub(r"\*(?=[^\s)|+])", r"\\*", text)  # only a trailing * is syntax here
     text = text.replace("|", " OR ").replace("+", " AND ")
     try:
         node = parse(text, settings)
