@@ -37,7 +37,7 @@ engine_only = pytest.mark.skipif(
 )
 
 
-def connect(url: str) -> OpenSearch:
+def connect(url: str, **options: Any) -> OpenSearch:
     """A client for `url`; credentials and certificate checks from the environment."""
     verify = os.environ.get("OPENSEARCH_VERIFY_CERTS", "1").lower() not in {"0", "false", "no"}
     return OpenSearch(
@@ -46,6 +46,7 @@ def connect(url: str) -> OpenSearch:
         verify_certs=verify,
         ssl_show_warn=verify,
         timeout=30,
+        **options,
     )
 
 
@@ -69,12 +70,16 @@ def _auth() -> Any:
 def endpoint(request: pytest.FixtureRequest) -> Iterator[OpenSearch]:
     """A client on the cluster named by OPENSEARCH_URL, or else on the session's embedded
     engine (`search_engine` of tests/searchengine/conftest.py)."""
-    url = CLUSTER_URL or request.getfixturevalue("search_engine").url
-    client = connect(url)
+    client = connect(endpoint_url(request))
     try:
         yield client
     finally:
         client.close()
+
+
+def endpoint_url(request: pytest.FixtureRequest) -> str:
+    """OPENSEARCH_URL, or the URL of the session's embedded engine."""
+    return CLUSTER_URL or str(request.getfixturevalue("search_engine").url)
 
 
 def unique_index(prefix: str = "conformance") -> str:

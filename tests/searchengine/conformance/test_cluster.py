@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from opensearchpy import OpenSearch
 
-from tests.searchengine.conformance.support import Loader, hit_ids
+from tests.searchengine.conformance.support import Loader, connect, endpoint_url, hit_ids
 
 
 def test_ping_and_info(opensearch: OpenSearch) -> None:
@@ -95,3 +95,21 @@ def test_totals_past_ten_thousand(opensearch: OpenSearch, index_name: str) -> No
         index=index_name, body={"sort": [{"n": "asc"}], "from": 9_995, "size": 5}
     )
     assert [hit["_source"]["n"] for hit in last["hits"]["hits"]] == list(range(9_995, 10_000))
+
+
+def test_gzip_compressed_requests_and_answers(
+    request: pytest.FixtureRequest, index_name: str
+) -> None:
+    """opensearch-py's http_compress gzips request bodies (Content-Encoding: gzip) and asks
+    for gzipped answers, as clients of AWS-managed domains often do."""
+    client = connect(endpoint_url(request), http_compress=True)
+    try:
+        lines: list[object] = []
+        for n in range(50):
+            lines += [{"index": {"_index": index_name, "_id": str(n)}}, {"text": f"word{n} common"}]
+        assert client.bulk(body=lines, refresh=True)["errors"] is False
+        answer = client.search(index=index_name, body={"query": {"match": {"text": "word7"}}})
+        assert [hit["_id"] for hit in answer["hits"]["hits"]] == ["7"]
+        assert client.count(index=index_name)["count"] == 50
+    finally:
+        client.close()
