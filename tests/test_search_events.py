@@ -29,11 +29,11 @@ CREATE = """mutation($name: String!, $when: String!, $where: String!, $descripti
 }"""
 SEARCH = """query(
   $filter: SearchableEventFilterInput, $query: String, $sort: [SearchableEventSortInput],
-  $limit: Int, $nextToken: String, $aggregates: [SearchableEventAggregationInput]
+  $limit: Int, $nextToken: String, $from: Int, $aggregates: [SearchableEventAggregationInput]
 ) {
   searchEvents(
     filter: $filter, query: $query, sort: $sort, limit: $limit, nextToken: $nextToken,
-    aggregates: $aggregates
+    from: $from, aggregates: $aggregates
   ) {
     items { id name where when description version }
     nextToken
@@ -190,6 +190,31 @@ def test_sorted_and_paged_with_next_token(client: httpx.Client) -> None:
         [made["Jazz in the park"], made["Fado night"]],
         [made["Book fair"]],
     ]
+    second = search(
+        client,
+        filter=tagged(tag),
+        sort=[{"field": "when", "direction": "asc"}],
+        limit=1,
+        **{"from": 1},
+    )
+    assert ids(second) == [made["Fado night"]]
+
+
+def test_free_text_pages_by_score_without_repeats(client: httpx.Client) -> None:
+    tag = new_tag()
+    made = seed(client, tag)
+    seen: list[str] = []
+    token = None
+    for _ in range(5):
+        page = search(
+            client, query=f"saxophone {tag}", filter=tagged(tag), limit=2, nextToken=token
+        )
+        seen += ids(page)
+        token = page["nextToken"]
+        if token is None:
+            break
+    assert seen[0] == made["Jazz in the park"]
+    assert sorted(seen) == sorted(made.values())
 
 
 def test_aggregates_are_buckets_or_values(client: httpx.Client) -> None:
