@@ -104,8 +104,12 @@ OPENSEARCH_TYPES: Final = frozenset(
 is the mapper_parsing_exception OpenSearch gives."""
 _FIELD_PARAMETERS: Final = frozenset(
     {"type", "fields", "ignore_above", "format", "index", "doc_values", "store", "analyzer",
-     "search_analyzer", "norms", "null_value", "coerce", "ignore_malformed", "copy_to"}
+     "search_analyzer", "norms", "coerce", "ignore_malformed"}
 )  # fmt: skip
+"""Accepted field parameters (`copy_to`, `null_value` and the rest change what is indexed
+and are refused as unsupported rather than ignored)."""
+_ONLY_DEFAULT: Final = {"index": True, "coerce": True, "ignore_malformed": False}
+"""Parameters honoured only at OpenSearch's default: another value would change answers."""
 _ACCEPTED_ANALYZERS: Final = frozenset({"standard", "default"})
 
 
@@ -561,6 +565,13 @@ def _read_field(path: str, spec: Mapping[str, Any], parent: str | None) -> Field
     for parameter in spec:
         if parameter not in _FIELD_PARAMETERS:
             raise unsupported(f"the mapping parameter [{parameter}] (field [{path}])")
+        if parameter in _ONLY_DEFAULT and spec[parameter] not in (
+            _ONLY_DEFAULT[parameter],
+            str(_ONLY_DEFAULT[parameter]).lower(),
+        ):
+            raise unsupported(
+                f"the mapping parameter [{parameter}: {spec[parameter]}] (field [{path}])"
+            )
     for parameter in ("analyzer", "search_analyzer"):
         if parameter in spec and spec[parameter] not in _ACCEPTED_ANALYZERS:
             raise unsupported(f"the analyzer [{spec[parameter]}] (field [{path}])")
