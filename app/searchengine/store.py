@@ -108,7 +108,19 @@ class StoredIndex:
         self._lock = threading.RLock()
         self._mapping = mapping
         self._generation = generation
-        self._index, self._writer = _open_tantivy(mapping, self._tantivy_dir(generation))
+        path = self._tantivy_dir(generation)
+        outdated = False
+        try:
+            self._index, self._writer = _open_tantivy(mapping, path)
+        except ValueError as error:
+            if path is None or "schema does not match" not in str(error):
+                raise
+            # Written by an earlier version that indexed fields differently (another
+            # analyzer): opened with its own schema, then indexed again below.
+            self._index = tantivy.Index.open(str(path))
+            register_analyzers(self._index)
+            self._writer = self._index.writer(WRITER_HEAP, 1)
+            outdated = True
         self._searcher = self._index.searcher()
         self._live: dict[str, _Live] = {}
         self._dirty = False
@@ -119,6 +131,10 @@ class StoredIndex:
         self._translog: Translog | None = None
         if folder is not None:
             self._seq_no = _read_state(folder)
+        if outdated:
+            self._rebuild(mapping)
+            logger.warning("index [%s] was indexed again for this version's schema", name)
+        if folder is not None:
             self._translog = Translog(folder / _TRANSLOG)
             self._replay()
 
