@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from types import CoroutineType
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any, Final, TypeGuard
 
 from graphql import (
     DocumentNode,
@@ -82,11 +82,13 @@ class Outcome:
     operation: OperationDefinitionNode | None = None
 
 
+_PLAIN_TYPES: Final = frozenset({str, int, float, bool, dict, list, type(None)})
+"""What resolvers return most: never awaitable (checked by exact type, one set lookup)."""
+
+
 def is_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
-    return type(value) is CoroutineType or (
-        not isinstance(value, str | int | float | bool | dict | list | type(None))
-        and inspect.isawaitable(value)
-    )
+    kind = type(value)
+    return kind is CoroutineType or (kind not in _PLAIN_TYPES and inspect.isawaitable(value))
 
 
 def validation_settings(limits: Limits | None, exposure: Exposure | None) -> ValidationSettings:
