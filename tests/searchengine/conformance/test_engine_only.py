@@ -81,6 +81,22 @@ def test_a_custom_analyzer(opensearch: OpenSearch, index_name: str) -> None:
     refused(lambda: opensearch.indices.create(index=index_name, body=body), "english")
 
 
+@pytest.mark.parametrize(
+    ("field", "parameter"),
+    [
+        ({"type": "keyword", "null_value": "NONE"}, "null_value"),
+        ({"type": "text", "copy_to": "all"}, "copy_to"),
+        ({"type": "long", "ignore_malformed": True}, "ignore_malformed"),
+    ],
+    ids=["null_value", "copy_to", "ignore_malformed"],
+)
+def test_mapping_parameters_that_change_indexing(
+    opensearch: OpenSearch, index_name: str, field: dict[str, Any], parameter: str
+) -> None:
+    body = {"mappings": {"properties": {"f": field}}}
+    refused(lambda: opensearch.indices.create(index=index_name, body=body), parameter)
+
+
 def test_index_aliases(opensearch: OpenSearch, index_name: str) -> None:
     body: dict[str, Any] = {"aliases": {f"{index_name}-alias": {}}}
     refused(lambda: opensearch.indices.create(index=index_name, body=body), "alias")
