@@ -541,7 +541,10 @@ def _read_properties(
                 f"to [{mapping.declared}]"
             )
         subfields = []
-        for sub_name, sub_spec in (spec.get("fields") or {}).items():
+        multi_fields = spec.get("fields") or {}
+        if not isinstance(multi_fields, Mapping):
+            raise mapper_parsing(f"Expected map for property [fields] on field [{path}]")
+        for sub_name, sub_spec in multi_fields.items():
             if not isinstance(sub_spec, Mapping):
                 raise mapper_parsing(f"Expected map for property [fields] on field [{path}]")
             sub = _read_field(f"{path}.{sub_name}", sub_spec, path)

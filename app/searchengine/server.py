@@ -14,6 +14,7 @@ import contextlib
 import logging
 import re
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from urllib.parse import unquote
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -551,8 +554,13 @@ def create_app(store: Store) -> Starlette:
     methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
     return Starlette(
         routes=[Route("/{path:path}", endpoint, methods=methods)],
+        middleware=[Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)],
         lifespan=lifespan,
     )
+
+
+GZIP_MINIMUM_BYTES: Final = 1024
+"""Answers this large are gzipped for a client that accepts it (OpenSearch compresses too)."""
 
 
 async def _refresh_ticker(store: Store) -> None:
@@ -572,7 +580,26 @@ async def _read_body(request: Request) -> bytes:
         if size > MAX_CONTENT_BYTES:
             raise _too_large()
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding not in ("gzip", "deflate"):
+        raise bad_request(f"unsupported Content-Encoding [{encoding}]")
+    return await asyncio.to_thread(_decompress, body, encoding)
+
+
+def _decompress(body: bytes, encoding: str) -> bytes:
+    """A compressed body (opensearch-py's `http_compress`), inflated up to the same cap as a
+    plain one, so a small bomb cannot take the engine's memory."""
+    inflater = zlib.decompressobj(wbits=31 if encoding == "gzip" else 15)
+    try:
+        inflated = inflater.decompress(body, MAX_CONTENT_BYTES + 1)
+    except zlib.error as error:
+        raise bad_request(f"the {encoding} request body cannot be decompressed: {error}") from None
+    if len(inflated) > MAX_CONTENT_BYTES or inflater.unconsumed_tail:
+        raise _too_large()
+    return inflated
 
 
 def _too_large() -> SearchError:
