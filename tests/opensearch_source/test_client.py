@@ -52,6 +52,16 @@ async def test_method_path_query_and_json_body_as_sent(fake: FakeOpenSearch) -> 
         await client.close()
 
 
+async def test_a_loopback_cluster_is_asked_for_uncompressed_answers(fake: FakeOpenSearch) -> None:
+    """Compression on loopback (the embedded engine) costs CPU on both sides, saves nothing."""
+    client = make_client(fake.url)
+    try:
+        await client.request("GET", "/post/_search")
+        assert fake.calls[-1].headers["Accept-Encoding"] == "identity"
+    finally:
+        await client.close()
+
+
 async def test_an_endpoint_path_prefix_is_kept(fake: FakeOpenSearch) -> None:
     client = make_client(fake.url + "/cluster-a/")
     try:

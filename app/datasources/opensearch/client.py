@@ -187,6 +187,9 @@ class _NoAnswer(Exception):
         super().__init__(error.message)
 
 
+LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 class OpenSearchClient:
     """One pooled, authenticated, retrying connection to one cluster."""
 
@@ -205,6 +208,7 @@ class OpenSearchClient:
         self._origin = ""
         self._prefix = ""
         self._host = ""
+        self._loopback = False
         self._auth: Authenticator = auth or NoAuth()
         self._unavailable: str | None = None
         self.retarget(endpoint)
@@ -227,6 +231,7 @@ class OpenSearchClient:
         if parts.port and parts.port != default_port:
             host = f"{host}:{parts.port}"
         self._host = host
+        self._loopback = parts.hostname in LOOPBACK_HOSTS
         if auth is not None:
             self._auth = auth
         self._unavailable = None
@@ -345,6 +350,8 @@ class OpenSearchClient:
         session = self._session
         assert session is not None
         headers["Host"] = self._host
+        if self._loopback:
+            headers["Accept-Encoding"] = "identity"  # compressing on loopback only costs CPU
         await self._auth.apply(outgoing, headers)
         try:
             async with session.request(
