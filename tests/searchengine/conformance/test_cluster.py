@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from opensearchpy import OpenSearch
+from opensearchpy import ConflictError, OpenSearch
 
 from tests.searchengine.conformance.support import Loader, connect, endpoint_url, hit_ids
 
@@ -113,3 +115,34 @@ def test_gzip_compressed_requests_and_answers(
         assert client.count(index=index_name)["count"] == 50
     finally:
         client.close()
+
+
+def test_concurrent_writers(opensearch: OpenSearch, index_name: str) -> None:
+    """Several clients writing the same index at once lose nothing and conflict only on
+    `_create` of one id."""
+    opensearch.indices.create(index=index_name)
+
+    def write(worker: int) -> int:
+        lines: list[object] = []
+        for n in range(250):
+            lines += [{"index": {"_index": index_name, "_id": f"{worker}-{n}"}}, {"w": worker}]
+        assert opensearch.bulk(body=lines)["errors"] is False
+        created = 0
+        for _ in range(5):
+            try:
+                opensearch.create(index=index_name, id="contested", body={"w": worker})
+                created += 1
+            except ConflictError:
+                pass
+        return created
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        created = sum(pool.map(write, range(4)))
+    opensearch.indices.refresh(index=index_name)
+    assert created == 1
+    assert opensearch.count(index=index_name)["count"] == 4 * 250 + 1
+    body = {"size": 0, "aggs": {"w": {"terms": {"field": "w"}}}}
+    buckets = opensearch.search(index=index_name, body=body)["aggregations"]["w"]["buckets"]
+    # The contested document counts for whichever writer created it.
+    assert {b["key"] for b in buckets} == {0, 1, 2, 3}
+    assert sorted(b["doc_count"] for b in buckets) == [250, 250, 250, 251]
