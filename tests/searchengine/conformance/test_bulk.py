@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from opensearchpy import NotFoundError, OpenSearch, RequestError
+from opensearchpy import NotFoundError, OpenSearch, RequestError, helpers
 
 from tests.searchengine.conformance.support import failure
 
@@ -209,6 +209,17 @@ def test_an_action_without_an_index_fails_the_whole_request(opensearch: OpenSear
     with pytest.raises(RequestError) as raised:
         opensearch.bulk(body=[{"index": {"_id": "1"}}, {"n": 1}])
     assert failure(raised.value) == (400, "action_request_validation_exception")
+
+
+def test_the_clients_bulk_helper(opensearch: OpenSearch, index_name: str) -> None:
+    """opensearch-py's helpers.bulk: actions as dicts with `_op_type`, chunked requests."""
+    actions = [{"_index": index_name, "_id": str(n), "_source": {"n": n}} for n in range(1200)]
+    actions.append({"_op_type": "delete", "_index": index_name, "_id": "0"})
+    actions.append({"_op_type": "update", "_index": index_name, "_id": "1", "doc": {"m": 1}})
+    succeeded, failures = helpers.bulk(opensearch, actions, chunk_size=500, refresh=True)
+    assert (succeeded, failures) == (1202, [])
+    assert opensearch.count(index=index_name)["count"] == 1199
+    assert opensearch.get(index=index_name, id="1")["_source"] == {"n": 1, "m": 1}
 
 
 class TestRefresh:
