@@ -48,17 +48,14 @@ def test_provision_reports_drift_and_changes_nothing(tmp_path: Path) -> None:
     settings = (
         (project / "strawsync.yaml")
         .read_text()
-        .replace(
-            "        hashKey: {name: id, type: S}\n",
-            "        hashKey: {name: id, type: S}\n        stream: {viewType: NEW_IMAGE}\n",
-            1,
-        )
+        .replace("stream: {viewType: NEW_AND_OLD_IMAGES}", "stream: {viewType: NEW_IMAGE}", 1)
     )
     write_project(project, {"strawsync.yaml": settings})
     drifted = run_cli("provision", "--project", str(project))
     assert drifted.returncode == 1
-    assert "table AppSyncEventTable: stream is None, declared NEW_IMAGE (not changed)" in (
-        drifted.stderr
+    assert (
+        "table AppSyncEventTable: stream is NEW_AND_OLD_IMAGES, declared NEW_IMAGE (not changed)"
+        in (drifted.stderr)
     )
     assert "0 created, 1 unchanged, 1 drifted" in drifted.stderr
     still = run_cli("provision", "--project", str(project))

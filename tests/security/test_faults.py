@@ -157,6 +157,9 @@ async def api(faulty_api: FaultyApi) -> AsyncIterator[FaultyApi]:
     faulty_api.proxy.clear()
 
 
+STREAM_OPERATIONS = frozenset({"DescribeStream", "GetShardIterator", "GetRecords", "DescribeTable"})
+
+
 async def create_event(api: FaultyApi, name: str) -> str:
     body, _ = await api.post(CREATE, name=name)
     assert "errors" not in body, body
@@ -178,7 +181,9 @@ async def test_the_server_signs_with_its_environment_credentials(api: FaultyApi)
     assert body == {"data": {"getEvent": {"id": event_id, "name": "signed"}, "echo": "partial"}}
     authorizations = [headers.get("Authorization", "") for headers in api.proxy.headers]
     assert authorizations and all(f"Credential={ACCESS_KEY}/" in a for a in authorizations)
-    assert api.proxy.attempts == ["PutItem", "GetItem"]
+    # (the sample's stream poller reads the same endpoint: its calls are not the resolvers')
+    items = [name for name in api.proxy.attempts if name not in STREAM_OPERATIONS]
+    assert items == ["PutItem", "GetItem"]
 
 
 @pytest.mark.parametrize(
