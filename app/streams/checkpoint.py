@@ -38,6 +38,8 @@ class StreamPosition:
 
     stream_arn: str | None = None
     shards: dict[str, ShardPosition] = field(default_factory=dict)
+    backfilled: bool = False
+    """Whether the table's earlier items were indexed (`app.streams.backfill`)."""
 
     def shard(self, shard_id: str) -> ShardPosition:
         return self.shards.setdefault(shard_id, ShardPosition())
@@ -46,6 +48,7 @@ class StreamPosition:
         return orjson.dumps(
             {
                 "streamArn": self.stream_arn,
+                "backfilled": self.backfilled,
                 "shards": {
                     shard_id: {"sequenceNumber": p.sequence_number, "finished": p.finished}
                     for shard_id, p in self.shards.items()
@@ -60,7 +63,7 @@ class StreamPosition:
         shards = data.get("shards") if isinstance(data, dict) else None
         if not isinstance(shards, dict):
             raise ValueError("not a stream position")
-        position = cls(stream_arn=data.get("streamArn"))
+        position = cls(stream_arn=data.get("streamArn"), backfilled=data.get("backfilled") is True)
         for shard_id, entry in shards.items():
             sequence = entry.get("sequenceNumber") if isinstance(entry, dict) else None
             finished = entry.get("finished") is True if isinstance(entry, dict) else False

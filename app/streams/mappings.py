@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from app.datasources.dynamodb.source import DynamoDBDataSource
 from app.datasources.opensearch.source import OpenSearchDataSource
 from app.definition.model import EventSourceMappingDef
 from app.readiness import DependencyStatus
+from app.streams.backfill import backfill
 from app.streams.checkpoint import (
     Checkpoints,
     FileCheckpoints,
@@ -112,11 +114,13 @@ class StreamMappings:
         def delivery(checkpoint: Checkpoint, label: str) -> BatchDelivery:
             return BatchDelivery(target, policy, checkpoint, label=label)
 
+        table = DataSourceTable(source, mapping.table, session)
         return StreamPoller(
             mapping,
-            DataSourceTable(source, mapping.table, session),
+            table,
             delivery,
             self._checkpoints(mapping),
+            backfill=partial(backfill, table, target) if isinstance(target, IndexTarget) else None,
         )
 
     def _target(self, mapping: EventSourceMappingDef) -> Target | None:

@@ -96,6 +96,7 @@ class StreamPoller:
         checkpoints: Checkpoints,
         *,
         poll_interval: float = POLL_INTERVAL_SECONDS,
+        backfill: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self.mapping = mapping
         self.label = f"stream {mapping.table} -> {mapping.target}"
@@ -103,6 +104,7 @@ class StreamPoller:
         self._delivery_factory = delivery_factory
         self._checkpoints = checkpoints
         self._poll_interval = poll_interval
+        self._backfill = backfill
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._position = StreamPosition()
@@ -170,6 +172,12 @@ class StreamPoller:
                     self.mapping.starting_position.value,
                 )
             self._position = StreamPosition(stream_arn=arn)
+            await self._checkpoints.save(self._position)
+        if self._backfill is not None and not self._position.backfilled:
+            self.state = "backfilling"
+            count = await self._backfill()
+            logger.info("%s: the table's %d earlier item(s) delivered", self.label, count)
+            self._position.backfilled = True
             await self._checkpoints.save(self._position)
         async with AsyncExitStack() as stack:
             client = await stack.enter_async_context(self._table.streams_client(CLIENT_CONFIG))

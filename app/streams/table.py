@@ -11,6 +11,7 @@ always follows the current endpoint.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 
 import aioboto3
@@ -40,6 +41,20 @@ class DataSourceTable:
             return None
         arn = table.get("LatestStreamArn")
         return str(arn) if arn else None
+
+    async def key_names(self) -> list[str]:
+        answer = await self._source.client.call("DescribeTable", {"TableName": self._table})
+        schema = (answer.get("Table") or {}).get("KeySchema") or []
+        return [str(key["AttributeName"]) for key in schema]
+
+    async def scan_page(
+        self, start_key: Mapping[str, Any] | None
+    ) -> tuple[list[dict[str, Any]], Mapping[str, Any] | None]:
+        request: dict[str, Any] = {"TableName": self._table, "ConsistentRead": True}
+        if start_key is not None:
+            request["ExclusiveStartKey"] = dict(start_key)
+        answer = await self._source.client.call("Scan", request)
+        return list(answer.get("Items") or []), answer.get("LastEvaluatedKey")
 
     def streams_client(self, config: Config) -> contextlib.AbstractAsyncContextManager[Any]:
         kwargs: dict[str, Any] = {"region_name": self._source.region, "config": config}

@@ -102,3 +102,25 @@ def test_a_deletion_of_an_item_never_indexed_is_fine(server: RunningServer) -> N
     graphql(server, REMOVE, owner="nobody", at=1)
     graphql(server, PUT, owner="after", at=1, text="written after a missing delete")
     wait_for(lambda: len(graphql(server, BY_ID, id="1|after")) == 1, "the next record", server)
+
+
+def test_items_written_before_the_mapping_existed_are_backfilled_once(tmp_path: Path) -> None:
+    """Items a table held before its stream mapping was added are indexed when the mapping
+    first runs (Amplify ships a script for it); later starts do not scan again."""
+    project = tmp_path / "api"
+    shutil.copytree(PROJECT, project)
+    settings = project / "strawsync.yaml"
+    declared = settings.read_text()
+    settings.write_text(declared[: declared.index("streams:")])
+    with serve(project, tmp_path, timeout=120.0) as before:
+        for at in range(3):
+            graphql(before, PUT, owner="early", at=at, text=f"written early {at}")
+    settings.write_text(declared)
+    with serve(project, tmp_path, timeout=120.0) as server:
+        wait_for(lambda: len(graphql(server, FIND, text="early")) == 3, "the backfill", server)
+        graphql(server, PUT, owner="late", at=9, text="written late")
+        wait_for(lambda: len(graphql(server, FIND, text="late")) == 1, "the stream", server)
+        assert "the table's 3 earlier item(s) delivered" in server.log()
+    with serve(project, tmp_path, timeout=120.0) as again:
+        assert len(graphql(again, FIND, text="written")) == 4
+        assert "earlier item(s) delivered" not in again.log()

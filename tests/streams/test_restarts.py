@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.datasources.dynamodb.engine_record import read
 from tests.streams.test_lambda_streams import (
@@ -71,22 +72,62 @@ def test_a_restarted_in_memory_engine_gives_a_new_stream_read_afresh(tmp_path: P
     assert len(delivered(project, "before")) == 1
 
 
-def test_a_table_created_without_its_stream_is_reported(tmp_path: Path) -> None:
-    """Provisioning never alters a table: declaring a stream later leaves the table without
-    one, and the poller says so (and what to do) instead of failing the server."""
-    project = copy_project(tmp_path / "api")
+def _without_stream(project: Path) -> str:
+    """Drop the table's stream and the mappings from the project; the declared text back."""
     settings = project / "strawsync.yaml"
     declared = settings.read_text()
     without = declared.replace("        stream: {viewType: NEW_AND_OLD_IMAGES}\n", "")
     settings.write_text(without[: without.index("streams:")])
+    return declared
+
+
+def test_a_local_table_created_without_its_stream_gets_it(tmp_path: Path) -> None:
+    """On Strawsync's own DynamoDB Local, a stream declared after the table was made is
+    enabled at start (it changes no item), and the mappings then read it."""
+    project = copy_project(tmp_path / "api")
+    declared = _without_stream(project)
     with serve(project, tmp_path, timeout=120.0):
         pass
-    settings.write_text(declared)
+    (project / "strawsync.yaml").write_text(declared)
     with serve(project, tmp_path, timeout=120.0) as server:
-        wait_for(lambda: "has no stream enabled" in server.log(), "the problem", server)
-        graphql(server, PUT, id="served")  # the API serves all the same
+        graphql(server, PUT, id="served")
+        wait_for(lambda: len(delivered(project, "served")) == 1, "the record", server)
         log = server.log()
         ready = httpx.get(f"{server.url}/ready", timeout=10.0)
+    assert "table StreamItems: enabling its declared stream (NEW_AND_OLD_IMAGES)" in log
+    assert ready.status_code == 200
+
+
+def test_a_remote_table_without_its_stream_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table Strawsync does not own (an `endpoint`; here another server's DynamoDB Local)
+    is never altered: the poller says what is wrong and what to do, and the API serves."""
+    owner_project = copy_project(tmp_path / "owner")
+    _without_stream(owner_project)  # the owner makes the table, with no stream
+    with serve(owner_project, tmp_path, ["--in-memory"], timeout=120.0) as owner:
+        engine = read(owner_project)
+        assert engine is not None
+        project = copy_project(tmp_path / "api")
+        remote = (
+            (project / "strawsync.yaml")
+            .read_text()
+            .replace(
+                "      tableName: StreamItems\n",
+                f"      tableName: StreamItems\n      endpoint: {engine.endpoint}\n"
+                "      region: us-east-1\n",
+                1,
+            )
+        )
+        (project / "strawsync.yaml").write_text(remote)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")  # DynamoDB Local checks none
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+        with serve(project, tmp_path, timeout=120.0) as server:
+            wait_for(lambda: "has no stream enabled" in server.log(), "the problem", server)
+            graphql(server, PUT, id="served")  # the API serves all the same
+            log = server.log()
+            ready = httpx.get(f"{server.url}/ready", timeout=10.0)
+        assert owner.process.poll() is None
     assert ready.status_code == 503
     streams = {d["name"]: d for d in ready.json()["dependencies"] if d["kind"] == "stream"}
     assert streams["StreamItems -> function:Recorder"]["status"] == "down"

@@ -73,7 +73,12 @@ def table_specs(sources: list[DynamoDBDataSource]) -> list[TableSpec]:
 
 
 async def provision_tables(
-    endpoint: str | None, region: str, specs: list[TableSpec], progress: Callable[[str], None]
+    endpoint: str | None,
+    region: str,
+    specs: list[TableSpec],
+    progress: Callable[[str], None],
+    *,
+    enable_streams: bool = False,
 ) -> ProvisionReport:
     """Create missing tables and report drift, through aioboto3 (the standard credential
     chain on AWS, fixed local credentials on DynamoDB Local). A failure is a `DynamoDBError`."""
@@ -84,7 +89,7 @@ async def provision_tables(
             kwargs.update(LOCAL_CREDENTIALS)
     try:
         async with aioboto3.Session().client("dynamodb", **kwargs) as client:
-            return await provision(client, specs, progress)
+            return await provision(client, specs, progress, enable_streams=enable_streams)
     except ClientError as error:
         details = error.response.get("Error", {})
         raise DynamoDBError(
@@ -210,7 +215,11 @@ class LocalDynamoDB:
     async def _provision(self, endpoint: str) -> ProvisionReport:
         try:
             report = await provision_tables(
-                endpoint, LOCAL_REGION, table_specs(self.sources), self.progress
+                endpoint,
+                LOCAL_REGION,
+                table_specs(self.sources),
+                self.progress,
+                enable_streams=True,
             )
         except DynamoDBError as error:
             raise EngineStartFailed(

@@ -190,6 +190,8 @@ class TableClient(Protocol):
 
     async def create_table(self, **kwargs: Any) -> dict[str, Any]: ...
 
+    async def update_table(self, **kwargs: Any) -> dict[str, Any]: ...
+
 
 @dataclass
 class ProvisionReport:
@@ -198,15 +200,28 @@ class ProvisionReport:
     drifted: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _stream_enabled(table: Mapping[str, Any]) -> bool:
+    return bool((table.get("StreamSpecification") or {}).get("StreamEnabled"))
+
+
 def _is_missing(error: Exception) -> bool:
     code = getattr(error, "response", {}).get("Error", {}).get("Code")
     return bool(code == "ResourceNotFoundException")
 
 
 async def provision(
-    client: TableClient, specs: Sequence[TableSpec], progress: Callable[[str], None]
+    client: TableClient,
+    specs: Sequence[TableSpec],
+    progress: Callable[[str], None],
+    *,
+    enable_streams: bool = False,
 ) -> ProvisionReport:
-    """Create the missing tables, wait until they are active, report drift of the others."""
+    """Create the missing tables, wait until they are active, report drift of the others.
+
+    `enable_streams` (Strawsync's own DynamoDB Local only) turns on a declared stream that
+    an existing table lacks: a table made before its data source declared one would
+    otherwise never feed its stream mappings. Adding a stream changes no item; any other
+    difference is still only reported."""
     report = ProvisionReport()
     for spec in specs:
         try:
@@ -219,7 +234,16 @@ async def provision(
             await _wait_active(client, spec.name, progress)
             report.created.append(spec.name)
             continue
-        differences = drift(spec, described["Table"])
+        table = described["Table"]
+        if enable_streams and spec.stream and not _stream_enabled(table):
+            progress(f"table {spec.name}: enabling its declared stream ({spec.stream})")
+            await client.update_table(
+                TableName=spec.name,
+                StreamSpecification={"StreamEnabled": True, "StreamViewType": spec.stream},
+            )
+            await _wait_active(client, spec.name, progress)
+            table = (await client.describe_table(TableName=spec.name))["Table"]
+        differences = drift(spec, table)
         if differences:
             report.drifted[spec.name] = differences
             for difference in differences:
