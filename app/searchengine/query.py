@@ -114,6 +114,19 @@ class Compiler:
         found = self.mapping.field(pattern)
         return [found] if found is not None else []
 
+    def _text_target(
+        self, path: str, options: Mapping[str, Any]
+    ) -> tuple[FieldMapping, Any] | None:
+        """The field a full-text query reads and its `query` text; None when the field is
+        not mapped (the query matches nothing)."""
+        mappings = self.resolve(path)
+        if not mappings:
+            return None
+        text = options.get("query")
+        if text is None:
+            raise parsing("No text specified for text query")
+        return mappings[0], text
+
     def value(self, mapping: FieldMapping, value: Any) -> Any:
         """A query value as the tantivy term value of `mapping`'s field."""
         return term_value(mapping, value, self.now_millis)
@@ -172,13 +185,10 @@ class Compiler:
         return _boosted(self.match_field(path, options), options)
 
     def match_field(self, path: str, options: Mapping[str, Any], lenient: bool = False) -> Query:
-        mappings = self.resolve(path)
-        if not mappings:
+        target = self._text_target(path, options)
+        if target is None:
             return Query.empty_query()
-        mapping = mappings[0]
-        text = options.get("query")
-        if text is None:
-            raise parsing("No text specified for text query")
+        mapping, text = target
         distance = _fuzziness(options.get("fuzziness"), None)
         if mapping.kind is FieldKind.KEYWORD and distance is not None:
             value = _as_text(text)
@@ -234,13 +244,10 @@ class Compiler:
         allowed = {"query", "operator", "minimum_should_match", "boost", "analyzer", "_name",
                    "max_expansions"}  # fmt: skip
         _check_options("match_bool_prefix", options, allowed)
-        mappings = self.resolve(path)
-        if not mappings:
+        target = self._text_target(path, options)
+        if target is None:
             return Query.empty_query()
-        mapping = mappings[0]
-        text = options.get("query")
-        if text is None:
-            raise parsing("No text specified for text query")
+        mapping, text = target
         if mapping.kind is not FieldKind.TEXT:
             return _boosted(self.term(mapping, text), options)
         terms = analyze(_as_text(text))
@@ -278,13 +285,10 @@ class Compiler:
     def phrase_field(
         self, path: str, options: Mapping[str, Any], *, prefix: bool, lenient: bool = False
     ) -> tantivy.Query:
-        mappings = self.resolve(path)
-        if not mappings:
+        target = self._text_target(path, options)
+        if target is None:
             return Query.empty_query()
-        mapping = mappings[0]
-        text = options.get("query")
-        if text is None:
-            raise parsing("No text specified for text query")
+        mapping, text = target
         if mapping.kind is not FieldKind.TEXT:
             if prefix and mapping.kind is FieldKind.KEYWORD:
                 return self._prefix(mapping, _as_text(text))
