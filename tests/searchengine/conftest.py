@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.processes import stop
+
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
 
@@ -87,13 +89,7 @@ def start_engine(
         _wait_answer(engine)
         yield engine
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process, grace=20)
 
 
 def _wait_port(process: subprocess.Popen[bytes], port_file: Path, log_path: Path) -> int:
