@@ -34,7 +34,7 @@ from app.searchengine.documents import Action, Write, parse_source
 from app.searchengine.errors import SearchError, bad_request, unsupported
 from app.searchengine.filter_path import filter_response, parse_filter_path
 from app.searchengine.source_filter import SourceFilter, parse_source_params
-from app.searchengine.store import Store
+from app.searchengine.store import Found, Store
 
 logger = logging.getLogger("strawsync.searchengine")
 
@@ -344,22 +344,9 @@ class SearchApi:
 
     def get_doc(self, call: Call) -> Reply:
         name, doc_id = call.path["index"], call.path["id"]
-        index = self.store.index(name)
-        found = index.get(doc_id)
-        if found is None:
-            return 404, {"_index": name, "_id": doc_id, "found": False}
-        body: dict[str, Any] = {
-            "_index": name,
-            "_id": doc_id,
-            "_version": found.version,
-            "_seq_no": found.seq_no,
-            "_primary_term": 1,
-            "found": True,
-        }
-        source_filter = _source_filter(call)
-        if source_filter.enabled:
-            body["_source"] = _shown_source(found.source, source_filter)
-        return 200, body
+        found = self.store.index(name).get(doc_id)
+        body = _document_body(name, doc_id, found, _source_filter(call))
+        return (404 if found is None else 200), body
 
     def mget(self, call: Call) -> Reply:
         """`_mget`: `docs` (each with `_index` unless the path names it) or `ids`."""
@@ -390,19 +377,7 @@ class SearchApi:
             found = self.store.index(name).get(doc_id)
         except SearchError as error:
             return {"_index": name, "_id": doc_id, "error": error.cause()}
-        if found is None:
-            return {"_index": name, "_id": doc_id, "found": False}
-        doc: dict[str, Any] = {
-            "_index": name,
-            "_id": doc_id,
-            "_version": found.version,
-            "_seq_no": found.seq_no,
-            "_primary_term": 1,
-            "found": True,
-        }
-        if source_filter.enabled:
-            doc["_source"] = _shown_source(found.source, source_filter)
-        return doc
+        return _document_body(name, doc_id, found, source_filter)
 
     def head_doc(self, call: Call) -> Reply:
         index = self.store.index(call.path["index"])
@@ -561,6 +536,25 @@ def create_app(store: Store) -> Starlette:
 
 GZIP_MINIMUM_BYTES: Final = 1024
 """Answers this large are gzipped for a client that accepts it (OpenSearch compresses too)."""
+
+
+def _document_body(
+    name: str, doc_id: str, found: Found | None, source_filter: SourceFilter
+) -> dict[str, Any]:
+    """A document as `GET _doc` and each `_mget` entry show it (`found: false` if absent)."""
+    if found is None:
+        return {"_index": name, "_id": doc_id, "found": False}
+    body: dict[str, Any] = {
+        "_index": name,
+        "_id": doc_id,
+        "_version": found.version,
+        "_seq_no": found.seq_no,
+        "_primary_term": 1,
+        "found": True,
+    }
+    if source_filter.enabled:
+        body["_source"] = _shown_source(found.source, source_filter)
+    return body
 
 
 async def _refresh_ticker(store: Store) -> None:
