@@ -392,20 +392,10 @@ def _strawsync(pubsub_url: str | None) -> servers.ServerSpec:
     return servers.ServerSpec(name, f"python -m app serve --pubsub {pubsub_url}", command)
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid` (children, their children, ...)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with suppress(OSError):
-            for child in map(int, (task / "children").read_text().split()):
-                found += [child, *descendants(child)]
-    return found
-
-
 def move_descendants(pid: int, cpus: set[int]) -> list[int]:
     """Pin every thread of every process below `pid` (DynamoDB Local's JVM) to `cpus`; new
     threads inherit it from the thread that creates them. Returns those processes' pids."""
-    found = descendants(pid)
+    found = servers.descendants(pid)
     for process in found:
         with suppress(OSError):
             for thread in Path(f"/proc/{process}/task").iterdir():

@@ -47,7 +47,7 @@ import orjson
 from benchmarks import machine
 from benchmarks.loadgen import Load, LoadGenerator, LoadResult, can_install, choose
 from benchmarks.report import write_json
-from benchmarks.servers import CLOCK_TICKS, HOST, ROOT, Server, ServerSpec, post, start
+from benchmarks.servers import HOST, ROOT, Server, ServerSpec, cpu_of, descendants, post, start
 
 RESULTS = ROOT / "benchmarks" / "results"
 ITEMS = 100
@@ -141,38 +141,6 @@ def _strawsync(log_level: str) -> ServerSpec:
         ]  # fmt: skip
 
     return ServerSpec("strawsync", f"python -m app serve --log-level {log_level}", command)
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid` (the function workers and anything they started)."""
-    found: list[int] = []
-    pending = [pid]
-    while pending:
-        parent = pending.pop()
-        try:
-            tasks = os.listdir(f"/proc/{parent}/task")
-        except FileNotFoundError:
-            continue
-        for task in tasks:
-            try:
-                children = Path(f"/proc/{parent}/task/{task}/children").read_text().split()
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-            for child in map(int, children):
-                found.append(child)
-                pending.append(child)
-    return found
-
-
-def cpu_of(pids: Sequence[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return total
 
 
 def move(pids: Sequence[int], cpus: set[int]) -> None:

@@ -49,11 +49,10 @@ from app.datasources.dynamodb.local_engine import listening_addresses
 from app.datasources.dynamodb.local_runtime import LOCAL_CREDENTIALS, LOCAL_REGION
 from app.templates.evaluate import evaluate_template
 from benchmarks import machine
-from benchmarks.lambda_functions import cpu_of, descendants
 from benchmarks.loadgen import Load, LoadGenerator, LoadResult, can_install, choose
 from benchmarks.project import CONFIG_FILE, copy_project
 from benchmarks.report import write_json
-from benchmarks.servers import HOST, ROOT, Server, ServerSpec, post, start
+from benchmarks.servers import HOST, ROOT, Server, ServerSpec, cpu_of, descendants, post, start
 
 RESULTS = ROOT / "benchmarks" / "results"
 TABLE = "AppSyncEventTable"
