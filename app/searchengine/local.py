@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ from typing import IO, Final, Protocol
 
 from app.engines.base import EngineError, EngineExit
 from app.engines.probe import answers_ok
+from app.engines.process import read_tail, terminate
 
 logger = logging.getLogger("strawsync.searchengine")
 
@@ -157,7 +157,7 @@ class LocalSearchEngine:
         if run is None:
             raise RuntimeError("the search engine is not running")
         status = await run.process.wait()
-        return EngineExit(status, await asyncio.to_thread(_tail, run.log_path, 20))
+        return EngineExit(status, await asyncio.to_thread(read_tail, run.log_path, 20))
 
     async def stop(self, grace: float = 15.0) -> None:
         """Data sources fail fast from now on; SIGTERM (the engine commits), then SIGKILL."""
@@ -169,17 +169,7 @@ class LocalSearchEngine:
         process = run.process
         try:
             if process.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    process.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(process.wait(), grace)
-                except TimeoutError:
-                    logger.warning(
-                        "search engine (pid %d) ignored SIGTERM; killing it", process.pid
-                    )
-                    with contextlib.suppress(ProcessLookupError):
-                        process.kill()
-                    await process.wait()
+                await terminate(process, grace, "search engine")
         finally:
             if process.stdin is not None:
                 process.stdin.close()
@@ -213,7 +203,7 @@ class LocalSearchEngine:
                 f"the search data folder {data_dir} is in use by another Strawsync server; "
                 f"{SERVE_BUSY_HINT}"
             )
-        log = await asyncio.to_thread(_tail, log_path, 40)
+        log = await asyncio.to_thread(read_tail, log_path, 40)
         if process.returncode is not None:
             what = f"the search engine exited with code {process.returncode} while starting"
         else:
@@ -244,14 +234,6 @@ def _read_port(port_file: Path) -> int | None:
     except FileNotFoundError:
         return None
     return int(text) if text.isdigit() else None
-
-
-def _tail(path: Path, lines: int) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as error:
-        return f"(no log: {error})"
-    return "\n".join(text.strip().splitlines()[-lines:])[-4000:]
 
 
 def _code_root() -> Path:

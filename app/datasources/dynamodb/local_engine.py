@@ -29,7 +29,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -47,6 +46,7 @@ from app.engines.commands import (
     run_command,
 )
 from app.engines.probe import answers_ok
+from app.engines.process import read_tail, terminate
 
 logger = logging.getLogger("strawsync.dynamodb")
 
@@ -459,7 +459,7 @@ class DynamoDBLocal:
         run = self._run
         if run is None:
             return ""
-        return await asyncio.to_thread(_read_tail, run.log_path, lines)
+        return await asyncio.to_thread(read_tail, run.log_path, lines)
 
     async def stop(self, grace: float = 10.0) -> None:
         """SIGTERM, wait up to `grace` seconds, then SIGKILL. Safe to call twice."""
@@ -470,7 +470,7 @@ class DynamoDBLocal:
         exited = process.returncode is not None
         try:
             if not exited:
-                await _terminate(process, grace)
+                await terminate(process, grace, "DynamoDB Local")
         except BaseException:  # cancelled: still leave nothing running or locked
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
@@ -547,7 +547,7 @@ class DynamoDBLocal:
                 return port
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(process.wait(), 0.1)
-        log = await asyncio.to_thread(_read_tail, log_path, 40)
+        log = await asyncio.to_thread(read_tail, log_path, 40)
         if process.returncode is not None:
             what = f"DynamoDB Local exited with code {process.returncode} while starting"
         else:
@@ -565,25 +565,6 @@ def _read_port(port_file: Path) -> int | None:
     if host != LOOPBACK:
         raise EngineStartFailed(f"the launcher reports {text!r}, not {LOOPBACK}")
     return int(port)
-
-
-def _read_tail(path: Path, lines: int) -> str:
-    try:
-        return last_lines(path.read_text(encoding="utf-8", errors="replace"), lines)
-    except OSError as error:
-        return f"(no log: {error})"
-
-
-async def _terminate(process: asyncio.subprocess.Process, grace: float) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        process.send_signal(signal.SIGTERM)
-    try:
-        await asyncio.wait_for(process.wait(), grace)
-    except TimeoutError:
-        logger.warning("DynamoDB Local (pid %d) ignored SIGTERM; killing it", process.pid)
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
 
 
 def _release(run_dir: Path, lock_file: IO[bytes] | None) -> None:
