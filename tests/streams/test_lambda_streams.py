@@ -237,3 +237,26 @@ def test_each_mapping_is_on_ready(server: RunningServer) -> None:
         {"name": f"StreamItems -> function:{name}", "kind": "stream", "status": "up"}
         for name in ("Recorder", "Poisoned", "Partial")
     ]
+
+
+def test_a_disabled_mapping_delivers_nothing(tmp_path: Path) -> None:
+    """`enabled: false` keeps the mapping declared but reads nothing for it (and `/ready`
+    leaves it out), while the table's other mappings go on."""
+    project = copy_project(tmp_path / "api")
+    settings = project / "strawsync.yaml"
+    text = settings.read_text()
+    recorder = "    function: Recorder\n"
+    assert recorder in text
+    settings.write_text(text.replace(recorder, recorder + "    enabled: false\n", 1))
+    with serve(project, tmp_path, ["--in-memory"], timeout=120.0) as server:
+        graphql(server, PUT, id="disabled-1", mode="plain")
+        wait_for(
+            lambda: len(records_of(invocations(project, "partial"), "disabled-")) == 1,
+            "the enabled mapping's delivery",
+            server,
+        )
+        time.sleep(1.0)  # the disabled one would have delivered within a poll or two
+        ready = httpx.get(f"{server.url}/ready", timeout=10.0).json()
+    assert invocations(project, "record") == []
+    names = [d["name"] for d in ready["dependencies"] if d["kind"] == "stream"]
+    assert names == ["StreamItems -> function:Poisoned", "StreamItems -> function:Partial"]
